@@ -951,7 +951,8 @@ def _presented_session(handler: _Handler) -> tuple[str | None, str | None]:
         for part in cookie_header.split(";"):
             name, _, value = part.strip().partition("=")
             if name == "AuthCookie":
-                return "cookie", value
+                # Go's net/http, which gateways run, accepts a double-quoted cookie value.
+                return "cookie", value.strip('"')
     return None, None
 
 
