@@ -1,0 +1,82 @@
+"""Async client for a Powerwall 2 / Backup Gateway's local HTTPS API. No Qt here.
+
+Everything public is re-exported here; the modules behind it are private.
+"""
+
+from pwtray.gateway._address import GatewayAddress
+from pwtray.gateway._client import (
+    GatewayClient,
+    Generation,
+    Session,
+    Timeouts,
+    decode,
+    make_http_client,
+)
+from pwtray.gateway._discovery import DiscoveredGateway, discover, fetch_fingerprint
+from pwtray.gateway._exceptions import (
+    AuthenticationError,
+    CertificateChangedError,
+    EndpointNotSupportedError,
+    GatewayError,
+    GatewayProtocolError,
+    GatewayUnavailableError,
+    GatewayUnreachableError,
+    LockedOutError,
+    PermissionDeniedError,
+    WriteNotAppliedError,
+)
+from pwtray.gateway._models import (
+    GridState,
+    GridStatus,
+    Meter,
+    MetersAggregates,
+    Operation,
+    OperationMode,
+    Powerwalls,
+    SiteInfo,
+    SiteMaster,
+    Soe,
+    Status,
+    SystemStatus,
+)
+from pwtray.gateway._scale import api_to_app, app_to_api
+from pwtray.gateway._tls import normalize_fingerprint, pinned_context
+
+__all__ = [
+    "AuthenticationError",
+    "CertificateChangedError",
+    "DiscoveredGateway",
+    "EndpointNotSupportedError",
+    "GatewayAddress",
+    "GatewayClient",
+    "GatewayError",
+    "GatewayProtocolError",
+    "GatewayUnavailableError",
+    "GatewayUnreachableError",
+    "Generation",
+    "GridState",
+    "GridStatus",
+    "LockedOutError",
+    "Meter",
+    "MetersAggregates",
+    "Operation",
+    "OperationMode",
+    "PermissionDeniedError",
+    "Powerwalls",
+    "Session",
+    "SiteInfo",
+    "SiteMaster",
+    "Soe",
+    "Status",
+    "SystemStatus",
+    "Timeouts",
+    "WriteNotAppliedError",
+    "api_to_app",
+    "app_to_api",
+    "decode",
+    "discover",
+    "fetch_fingerprint",
+    "make_http_client",
+    "normalize_fingerprint",
+    "pinned_context",
+]

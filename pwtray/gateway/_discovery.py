@@ -1,0 +1,93 @@
+"""Finding gateways: probe addresses concurrently for the ``/api/status`` signature.
+
+Only the addresses the caller passes are probed — pwtray never picks a network range by itself;
+the first-run wizard shows the range and the user confirms it. Tests probe simulators on
+127.0.0.x only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import httpx
+import msgspec
+
+from pwtray.gateway import _models as m
+from pwtray.gateway._address import GatewayAddress, system_resolver, url_host
+from pwtray.gateway._exceptions import GatewayUnreachableError
+from pwtray.gateway._tls import fingerprint_of, pinned_context, read_certificate
+
+
+@dataclass(frozen=True)
+class DiscoveredGateway:
+    address: GatewayAddress
+    din: str | None
+    firmware: str
+    legacy: bool
+    fingerprint: str
+
+
+async def fetch_fingerprint(address: str | GatewayAddress, *, timeout_s: float = 5.0) -> str:
+    """SHA-256 of the certificate the gateway presents, for the user to confirm (TOFU)."""
+    target = address if isinstance(address, GatewayAddress) else GatewayAddress.parse(address)
+    try:
+        ip = target.host if target.is_ip else await system_resolver(target.host, target.port)
+        der = await read_certificate(
+            ip, target.port, server_hostname=target.sni, timeout_s=timeout_s
+        )
+    except ConnectionRefusedError as exc:
+        raise GatewayUnreachableError(str(target), "connection refused") from exc
+    except TimeoutError as exc:
+        raise GatewayUnreachableError(str(target), "no answer in time") from exc
+    except OSError as exc:
+        raise GatewayUnreachableError(str(target), "cannot read its certificate") from exc
+    return fingerprint_of(der)
+
+
+async def discover(
+    addresses: Iterable[str | GatewayAddress],
+    *,
+    concurrency: int = 32,
+    timeout_s: float = 1.5,
+) -> list[DiscoveredGateway]:
+    """Probe each address once, at most ``concurrency`` at a time; return the gateways found."""
+    targets = [a if isinstance(a, GatewayAddress) else GatewayAddress.parse(a) for a in addresses]
+    limit = asyncio.Semaphore(concurrency)
+    context = pinned_context(None)
+    timeout = httpx.Timeout(timeout_s)
+    async with httpx.AsyncClient(verify=context, timeout=timeout, trust_env=False) as http:
+
+        async def probe(target: GatewayAddress) -> DiscoveredGateway | None:
+            async with limit:
+                return await _probe(http, target)
+
+        found = await asyncio.gather(*(probe(t) for t in targets))
+    return [gateway for gateway in found if gateway is not None]
+
+
+async def _probe(http: httpx.AsyncClient, target: GatewayAddress) -> DiscoveredGateway | None:
+    url = f"https://{url_host(target.host)}:{target.port}/api/status"
+    try:
+        response = await http.get(url)
+    except httpx.HTTPError:
+        return None
+    if response.status_code != 200:
+        return None
+    try:
+        status = msgspec.json.decode(response.content, type=m.Status)
+    except msgspec.MsgspecError:
+        return None
+    if status.din is None and not status.legacy:
+        return None  # answers /api/status but is not a gateway
+    stream = response.extensions.get("network_stream")
+    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+    der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+    return DiscoveredGateway(
+        address=target,
+        din=status.din,
+        firmware=status.firmware,
+        legacy=status.legacy,
+        fingerprint=fingerprint_of(der or b""),
+    )

@@ -1,0 +1,588 @@
+"""Typed, immutable replies of every endpoint, decoded straight from bytes with msgspec.
+
+Only what a reply must have is required; everything else has a default, so new firmware that
+adds keys (or drops ones nobody needs) still decodes. Field names follow the gateway's JSON; where
+the gateway's name is awkward (``PackageSerialNumber``) the attribute is renamed and the JSON
+name kept with ``msgspec.field(name=...)``. Powers are in W, energies in Wh.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import msgspec
+
+from pwtray.gateway._scale import api_to_app
+
+
+class Model(msgspec.Struct, frozen=True, kw_only=True):
+    """Base of every reply model: immutable, unknown fields ignored."""
+
+
+# ---------------------------------------------------------------------- grid
+class GridState(enum.Enum):
+    """Every ``grid_status`` a gateway is known to send, and UNKNOWN for anything newer."""
+
+    CONNECTED = "SystemGridConnected"
+    ISLANDED = "SystemIslandedActive"
+    ISLANDED_READY = "SystemIslandedReady"
+    TRANSITION_TO_GRID = "SystemTransitionToGrid"
+    TRANSITION_TO_ISLAND = "SystemTransitionToIsland"
+    WAIT_FOR_USER = "SystemWaitForUser"
+    MICROGRID_FAULTED = "SystemMicroGridFaulted"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def parse(cls, value: str | None) -> GridState:
+        try:
+            return cls(value)
+        except ValueError:
+            return cls.UNKNOWN
+
+    @property
+    def grid_up(self) -> bool:
+        return self is GridState.CONNECTED
+
+    @property
+    def off_grid(self) -> bool:
+        """The house runs on the Powerwalls (an outage, or off-grid by choice)."""
+        return self in (GridState.ISLANDED, GridState.ISLANDED_READY, GridState.MICROGRID_FAULTED)
+
+    @property
+    def label(self) -> str:
+        return _GRID_LABELS[self]
+
+
+_GRID_LABELS = {
+    GridState.CONNECTED: "Grid connected",
+    GridState.ISLANDED: "Grid outage — running on Powerwall",
+    GridState.ISLANDED_READY: "Off grid — ready",
+    GridState.TRANSITION_TO_GRID: "Grid back — reconnecting",
+    GridState.TRANSITION_TO_ISLAND: "Going off grid",
+    GridState.WAIT_FOR_USER: "Off grid — waiting for user",
+    GridState.MICROGRID_FAULTED: "Off grid — fault",
+    GridState.UNKNOWN: "Grid state unknown",
+}
+
+
+class GridStatus(Model, frozen=True, kw_only=True):
+    grid_status: str
+    grid_services_active: bool | None = None
+
+    @property
+    def state(self) -> GridState:
+        return GridState.parse(self.grid_status)
+
+
+# ---------------------------------------------------------------------- meters
+class Meter(Model, frozen=True, kw_only=True):
+    instant_power: float
+    energy_exported: float = 0.0
+    energy_imported: float = 0.0
+    last_communication_time: str = ""
+    frequency: float = 0.0
+    instant_reactive_power: float = 0.0
+    instant_apparent_power: float = 0.0
+    instant_average_voltage: float = 0.0
+    instant_average_current: float = 0.0
+    instant_total_current: float = 0.0
+    num_meters_aggregated: int | None = None
+
+
+class MetersAggregates(Model, frozen=True, kw_only=True):
+    """``/api/meters/aggregates``: site (grid, + = import), battery (+ = discharge), load, solar."""
+
+    site: Meter
+    battery: Meter
+    load: Meter
+    solar: Meter
+    generator: Meter | None = None
+    busway: Meter | None = None
+    frequency: Meter | None = None
+
+
+class Soe(Model, frozen=True, kw_only=True):
+    percentage: float
+
+    @property
+    def app_percent(self) -> float:
+        return api_to_app(self.percentage)
+
+
+# ---------------------------------------------------------------------- site master and status
+class SiteMaster(Model, frozen=True, kw_only=True):
+    running: bool
+    status: str | None = None
+    connected_to_tesla: bool = False
+    power_supply_mode: bool = False
+    can_reboot: str | None = None
+    uptime: str | None = None  # firmware 1.x only
+
+
+class Status(Model, frozen=True, kw_only=True):
+    version: str
+    din: str | None = None
+    start_time: str | None = None
+    up_time_seconds: str | None = None
+    is_new: bool = False
+    git_hash: str | None = None
+    commission_count: int | None = None
+    device_type: str | None = None
+    sync_type: str | None = None
+    teg_type: str | None = None
+    cellular_disabled: bool | None = None
+    can_reboot: bool | str | None = None
+
+    @property
+    def firmware(self) -> str:
+        """The version without the build hash: "24.36.2", "21.44", "1.15.0"."""
+        return self.version.strip().split(" ")[0]
+
+    @property
+    def firmware_tuple(self) -> tuple[int, ...]:
+        parts = []
+        for part in self.firmware.split("."):
+            digits = "".join(ch for ch in part if ch.isdigit())
+            parts.append(int(digits) if digits else 0)
+        return tuple(parts)
+
+    @property
+    def legacy(self) -> bool:
+        """Firmware before 20.49: open reads and the S+serial login."""
+        return self.firmware_tuple[:2] < (20, 49)
+
+
+# ---------------------------------------------------------------------- site info
+class GridCode(Model, frozen=True, kw_only=True):
+    grid_code: str = ""
+    grid_voltage_setting: float | None = None
+    grid_freq_setting: float | None = None
+    grid_phase_setting: str | None = None
+    country: str | None = None
+    state: str | None = None
+    distributor: str | None = None
+    utility: str | None = None
+    retailer: str | None = None
+    region: str | None = None
+
+
+class SiteInfo(Model, frozen=True, kw_only=True):
+    site_name: str
+    timezone: str = ""
+    nominal_system_energy_kWh: float | None = None
+    nominal_system_power_kW: float | None = None
+    max_system_energy_kWh: float | None = None
+    max_system_power_kW: float | None = None
+    max_site_meter_power_kW: float | None = None
+    min_site_meter_power_kW: float | None = None
+    panel_max_current: float | None = None
+    grid_code: GridCode | str | None = None
+    # firmware 1.x put the grid code's fields at the top level
+    grid_voltage_setting: float | None = None
+    grid_freq_setting: float | None = None
+    grid_phase_setting: str | None = None
+    country: str | None = None
+    state: str | None = None
+    region: str | None = None
+
+    @property
+    def grid(self) -> GridCode:
+        """The grid code, whichever generation's shape it came in."""
+        if isinstance(self.grid_code, GridCode):
+            return self.grid_code
+        return GridCode(
+            grid_code=self.grid_code or "",
+            grid_voltage_setting=self.grid_voltage_setting,
+            grid_freq_setting=self.grid_freq_setting,
+            grid_phase_setting=self.grid_phase_setting,
+            country=self.country,
+            state=self.state,
+            region=self.region,
+        )
+
+
+class SiteName(Model, frozen=True, kw_only=True):
+    site_name: str
+    timezone: str = ""
+
+
+# ---------------------------------------------------------------------- powerwalls
+class PowerwallInfo(Model, frozen=True, kw_only=True):
+    part_number: str = msgspec.field(name="PackagePartNumber")
+    serial_number: str = msgspec.field(name="PackageSerialNumber")
+    type: str | None = None
+    grid_state: str | None = None
+    updating: bool | None = None
+    in_config: bool | None = None
+
+
+class PowerwallsStatus(Model, frozen=True, kw_only=True):
+    enumerating: bool = False
+    updating: bool = False
+    checking_if_offgrid: bool = False
+    running_phase_detection: bool = False
+    phase_detection_last_error: str | None = None
+    bubble_shedding: bool = False
+    on_grid_check_error: str | None = None
+    grid_qualifying: bool = False
+    grid_code_validating: bool = False
+    phase_detection_not_available: bool = False
+
+
+class Powerwalls(PowerwallsStatus, kw_only=True, frozen=True):
+    powerwalls: list[PowerwallInfo]
+    gateway_din: str | None = None
+    has_sync: bool | None = None
+
+
+# ---------------------------------------------------------------------- operation
+class OperationMode(enum.Enum):
+    SELF_CONSUMPTION = "self_consumption"
+    AUTONOMOUS = "autonomous"  # time-based control
+    BACKUP = "backup"
+    SCHEDULER = "scheduler"
+    SITE_CONTROL = "site_control"
+
+    @property
+    def label(self) -> str:
+        return {
+            OperationMode.SELF_CONSUMPTION: "Self-powered",
+            OperationMode.AUTONOMOUS: "Time-based control",
+            OperationMode.BACKUP: "Backup-only",
+            OperationMode.SCHEDULER: "Scheduler",
+            OperationMode.SITE_CONTROL: "Site control",
+        }[self]
+
+
+class Operation(Model, frozen=True, kw_only=True):
+    """``/api/operation``: current firmware says ``real_mode``, firmware 1.x said ``mode``."""
+
+    backup_reserve_percent: float
+    real_mode: str | None = None
+    legacy_mode: str | None = msgspec.field(name="mode", default=None)
+    freq_shift_load_shed_soe: float | None = None
+    freq_shift_load_shed_delta_f: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.real_mode is None and self.legacy_mode is None:
+            raise ValueError("Object missing required field `real_mode` - at `$`")
+
+    @property
+    def mode(self) -> str:
+        return self.real_mode or self.legacy_mode or ""
+
+    @property
+    def reserve_app_percent(self) -> float:
+        return api_to_app(self.backup_reserve_percent)
+
+
+# ---------------------------------------------------------------------- system status
+class BatteryBlock(Model, frozen=True, kw_only=True):
+    part_number: str = msgspec.field(name="PackagePartNumber", default="")
+    serial_number: str = msgspec.field(name="PackageSerialNumber", default="")
+    disabled_reasons: list[str] = msgspec.field(default_factory=list)
+    pinv_state: str | None = None
+    pinv_grid_state: str | None = None
+    nominal_energy_remaining: float | None = None
+    nominal_full_pack_energy: float | None = None
+    p_out: float | None = None
+    q_out: float | None = None
+    v_out: float | None = None
+    f_out: float | None = None
+    i_out: float | None = None
+    energy_charged: float | None = None
+    energy_discharged: float | None = None
+    off_grid: bool | None = None
+    vf_mode: bool | None = None
+    backup_ready: bool | None = None
+    op_seq_state: str | None = msgspec.field(name="OpSeqState", default=None)
+    version: str | None = None
+
+
+class GridFault(Model, frozen=True, kw_only=True):
+    timestamp: int
+    alert_name: str
+    alert_is_fault: bool = False
+    decoded_alert: str | None = None
+    alert_raw: int | None = None
+    git_hash: str | None = None
+    site_uid: str | None = None
+    ecu_type: str | None = None
+    ecu_package_part_number: str | None = None
+    ecu_package_serial_number: str | None = None
+
+
+class SystemStatus(Model, frozen=True, kw_only=True):
+    nominal_full_pack_energy: float
+    nominal_energy_remaining: float
+    system_island_state: str | None = None
+    available_blocks: int | None = None
+    battery_blocks: list[BatteryBlock] = msgspec.field(default_factory=list)
+    grid_faults: list[GridFault] = msgspec.field(default_factory=list)
+    max_charge_power: float | None = None
+    max_discharge_power: float | None = None
+    max_apparent_power: float | None = None
+    instantaneous_max_charge_power: float | None = None
+    instantaneous_max_discharge_power: float | None = None
+    battery_target_power: float | None = None
+    expected_energy_remaining: float | None = None
+    can_reboot: str | None = None
+    command_source: str | None = None
+
+
+# ---------------------------------------------------------------------- updates, registration
+class UpdateInfo(Model, frozen=True, kw_only=True):
+    status: list[str] = msgspec.field(default_factory=list)
+
+
+class UpdateStatus(Model, frozen=True, kw_only=True):
+    state: str
+    info: UpdateInfo | None = None
+    current_time: int | None = None
+    last_status_time: int | None = None
+    version: str | None = None
+    offline_updating: bool | None = None
+    offline_update_error: str | None = None
+    estimated_bytes_per_second: float | None = None
+
+
+class Registration(Model, frozen=True, kw_only=True):
+    privacy_notice: bool | None = None
+    limited_warranty: bool | None = None
+    grid_services: bool | None = None
+    marketing: bool | None = None
+    registered: bool | None = None
+    emailed_registration: bool | None = None
+    skipped_registration: bool | None = None
+    timed_out_registration: bool | None = None
+
+
+# ---------------------------------------------------------------------- networks
+class IpNetwork(Model, frozen=True, kw_only=True):
+    ip: str = ""
+    mask: str = ""
+
+
+class ExtraIp(Model, frozen=True, kw_only=True):
+    ip: str = ""
+    netmask: int | str | None = None
+
+
+class InterfaceInfo(Model, frozen=True, kw_only=True):
+    network_name: str = ""
+    ip_networks: list[IpNetwork] = msgspec.field(default_factory=list)
+    gateway: str = ""
+    interface: str = ""
+    state: str = ""
+    state_reason: str = ""
+    signal_strength: int | None = None
+    hw_address: str = ""
+
+
+class LegacyNetworkConfig(Model, frozen=True, kw_only=True):
+    network_name: str = ""
+    interface: str = ""
+    security_type: str = ""
+    dhcp: bool | None = None
+    enabled: bool | None = None
+
+
+class Network(Model, frozen=True, kw_only=True):
+    """One entry of ``/api/networks``; current and 1.x shapes share this struct."""
+
+    network_name: str | None = None
+    interface: str | None = None
+    dhcp: bool | None = None
+    enabled: bool | None = None
+    active: bool | None = None
+    primary: bool | None = None
+    security_type: str | None = None
+    username: str | None = None
+    last_tesla_connected: bool | None = msgspec.field(name="lastTeslaConnected", default=None)
+    last_internet_connected: bool | None = msgspec.field(name="lastInternetConnected", default=None)
+    extra_ips: list[ExtraIp] = msgspec.field(default_factory=list)
+    iface_network_info: InterfaceInfo | None = None
+    # firmware 1.x
+    id: int | None = None
+    name: str | None = None
+    connected: bool | None = None
+    is_dhcp: bool | None = None
+    ip_address: str | None = None
+    subnet: str | None = None
+    config: LegacyNetworkConfig | None = None
+
+    @property
+    def label(self) -> str:
+        return self.network_name or self.name or ""
+
+    @property
+    def addresses(self) -> list[str]:
+        if self.iface_network_info is not None:
+            return [n.ip for n in self.iface_network_info.ip_networks if n.ip]
+        return [self.ip_address] if self.ip_address else []
+
+
+class SystemNetwork(Model, frozen=True, kw_only=True):
+    network_name: str = ""
+    interface: str = ""
+    security_type: str | None = None
+    dhcp: bool | None = None
+    enabled: bool | None = None
+
+
+class ConnTestResult(Model, frozen=True, kw_only=True):
+    passed: bool = msgspec.field(name="pass")
+    error: str = ""
+
+
+class ConnTests(Model, frozen=True, kw_only=True):
+    results: dict[str, ConnTestResult] | None = None
+    timestamp: str = ""
+
+    @property
+    def finished(self) -> bool:
+        return self.results is not None
+
+
+# ---------------------------------------------------------------------- meters (devices)
+class CtConfig(Model, frozen=True, kw_only=True):
+    type: str = ""
+    valid: list[bool] = msgspec.field(default_factory=list)
+    inverted: list[bool] = msgspec.field(default_factory=list)
+
+
+class MeterDevice(Model, frozen=True, kw_only=True):
+    serial: str
+    short_id: str = ""
+    connected: bool = False
+    cts: list[CtConfig] = msgspec.field(default_factory=list)
+
+
+class CtReading(Model, frozen=True, kw_only=True):
+    ct: int
+    v_volts: float = msgspec.field(name="v_V", default=0.0)
+    p_watts: float = msgspec.field(name="p_W", default=0.0)
+    q_var: float = msgspec.field(name="q_VAR", default=0.0)
+    exported_ws: float = msgspec.field(name="eExp_Ws", default=0.0)
+    imported_ws: float = msgspec.field(name="eImp_Ws", default=0.0)
+
+
+class ReadingData(Model, frozen=True, kw_only=True):
+    ip: str = msgspec.field(name="IP", default="")
+    sensor_id: str = msgspec.field(name="sensorId", default="")
+    firmware_version: str = msgspec.field(name="firmwareVersion", default="")
+    frequency_hz: float = msgspec.field(name="f_Hz", default=0.0)
+    cts: list[CtReading] = msgspec.field(default_factory=list)
+
+
+class MeterReading(Model, frozen=True, kw_only=True):
+    error: str = ""
+    data: ReadingData | None = None
+
+
+class MeterConnection(Model, frozen=True, kw_only=True):
+    short_id: str = ""
+    device_serial: str = ""
+    ip_address: str = ""
+    port: int | None = None
+    neurio_connected: bool | None = None
+
+
+class CachedReadings(Model, frozen=True, kw_only=True):
+    instant_power: float
+    energy_exported: float = 0.0
+    energy_imported: float = 0.0
+    last_communication_time: str = ""
+    frequency: float = 0.0
+    instant_average_voltage: float = 0.0
+    serial_number: str = ""
+    version: str = ""
+
+
+class SiteMeter(Model, frozen=True, kw_only=True):
+    """One entry of ``/api/meters/site`` or ``/api/meters/solar``."""
+
+    location: str
+    cached_readings: CachedReadings = msgspec.field(name="Cached_readings")
+    id: int | None = None
+    type: str = ""
+    cts: list[bool] = msgspec.field(default_factory=list)
+    inverted: list[bool] = msgspec.field(default_factory=list)
+    connection: MeterConnection | None = None
+
+
+# ---------------------------------------------------------------------- wizard-era endpoints
+class Solar(Model, frozen=True, kw_only=True):
+    brand: str
+    model: str = ""
+    power_rating_watts: float | None = None
+
+
+class Generators(Model, frozen=True, kw_only=True):
+    disconnect_type: str = ""
+    generators: list[dict[str, Any]] = msgspec.field(default_factory=list)
+
+
+class Customer(Model, frozen=True, kw_only=True):
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    country: str | None = None
+    registered: bool | None = None
+    privacy_notice: bool | None = None
+    limited_warranty: bool | None = None
+    emailed_registration: bool | None = None
+
+
+class GatewayConfig(Model, frozen=True, kw_only=True):
+    vin: str
+
+
+class Installer(Model, frozen=True, kw_only=True):
+    company: str = ""
+    customer_id: str = ""
+    phone: str = ""
+    email: str = ""
+    run_sitemaster: bool | None = None
+
+
+class MeterTestResult(Model, frozen=True, kw_only=True):
+    power: float = msgspec.field(name="Power", default=0.0)
+    ct: int = msgspec.field(name="CT", default=0)
+    serial: str = msgspec.field(name="Serial", default="")
+    type: str = msgspec.field(name="Type", default="")
+
+
+class SystemTesting(Model, frozen=True, kw_only=True):
+    running: bool
+    status: str = ""
+    charge_tests: list[float] | None = None
+    meter_results: list[list[MeterTestResult]] | None = None
+    hysteresis: float | None = None
+    error: str = ""
+
+
+class Problems(Model, frozen=True, kw_only=True):
+    problems: list[Any] = msgspec.field(default_factory=list)
+
+
+class AuthToggle(Model, frozen=True, kw_only=True):
+    toggle_auth_supported: bool
+
+
+class IslandMode(Model, frozen=True, kw_only=True):
+    island_mode: str
+
+
+class Login(Model, frozen=True, kw_only=True):
+    token: str
+    email: str | None = None
+    firstname: str | None = None
+    lastname: str | None = None
+    roles: list[str] = msgspec.field(default_factory=list)
+    provider: str | None = None
+    login_time: str | None = msgspec.field(name="loginTime", default=None)
+
+    def __repr__(self) -> str:  # never show the token, even in a traceback
+        return f"Login(roles={self.roles!r}, token=<hidden>)"
