@@ -24,6 +24,7 @@ from pwtray.gateway import (
     LockedOutError,
     OperationMode,
     Timeouts,
+    concurrently,
     fetch_fingerprint,
     normalize_fingerprint,
 )
@@ -109,7 +110,7 @@ async def _read(
         address, password=password, email=email, fingerprint=fingerprint, timeouts=timeouts
     ) as gateway:
         await gateway.generation()
-        meters, soe, grid, operation, status = await asyncio.gather(
+        meters, soe, grid, operation, status = await concurrently(
             gateway.meters_aggregates(),
             gateway.soe(),
             gateway.grid_status(),

@@ -12,6 +12,7 @@ from pwtray.gateway._client import (
     decode,
     make_http_client,
 )
+from pwtray.gateway._concurrency import concurrently
 from pwtray.gateway._discovery import DiscoveredGateway, discover, fetch_fingerprint
 from pwtray.gateway._exceptions import (
     AuthenticationError,
@@ -39,8 +40,12 @@ from pwtray.gateway._models import (
     Status,
     SystemStatus,
 )
+from pwtray.gateway._redact import RedactingFilter, redact
+from pwtray.gateway._redact import install as _install_redaction
 from pwtray.gateway._scale import api_to_app, app_to_api
 from pwtray.gateway._tls import normalize_fingerprint, pinned_context
+
+_install_redaction()  # httpcore logs response headers (Set-Cookie!) at DEBUG level
 
 __all__ = [
     "AuthenticationError",
@@ -63,6 +68,7 @@ __all__ = [
     "OperationMode",
     "PermissionDeniedError",
     "Powerwalls",
+    "RedactingFilter",
     "Session",
     "SiteInfo",
     "SiteMaster",
@@ -73,10 +79,12 @@ __all__ = [
     "WriteNotAppliedError",
     "api_to_app",
     "app_to_api",
+    "concurrently",
     "decode",
     "discover",
     "fetch_fingerprint",
     "make_http_client",
     "normalize_fingerprint",
     "pinned_context",
+    "redact",
 ]

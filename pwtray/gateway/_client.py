@@ -12,8 +12,11 @@ import asyncio
 import datetime as dt
 import email.utils
 import enum
+import errno
 import logging
 import re
+import socket
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -435,6 +438,10 @@ class GatewayClient:
             if self._session is None:
                 await self._login(stale=None)
             use = self._session
+        elif self._generation is Generation.LEGACY and self._login_lock.locked():
+            # A 1.x login stops the Powerwalls until sitemaster/run: reads wait for it.
+            async with self._login_lock:
+                pass
         response = await self._send(method, path, json_body, use)
         denied = response.status_code == 401 or (response.status_code == 403 and method == "GET")
         if denied and relogin and (session or response.status_code == 401):
@@ -490,23 +497,7 @@ class GatewayClient:
         if mismatch is not None:
             return CertificateChangedError(str(self.address), mismatch.expected, mismatch.actual)
         self._ip = self.address.host if self.address.is_ip else None  # resolve again next time
-        text = str(exc).lower()
-        if isinstance(exc, httpx.ConnectError):
-            if "refused" in text:
-                reason = "connection refused"
-            elif "unreachable" in text:
-                reason = "network unreachable"
-            elif "name" in text and ("resolv" in text or "known" in text):
-                reason = "the name does not resolve"
-            elif "ssl" in text or "tls" in text or "handshake" in text:
-                reason = "the secure connection failed"
-            else:
-                reason = "cannot connect"
-        elif isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
-            reason = "the connection was cut"
-        else:
-            reason = type(exc).__name__
-        return GatewayUnreachableError(str(self.address), reason)
+        return GatewayUnreachableError(str(self.address), _reason(exc))
 
     async def _resolve(self) -> str:
         if self._ip is None:
@@ -598,6 +589,31 @@ def decode(endpoint: str, body: bytes, model: type[T]) -> T:
     except msgspec.DecodeError as exc:
         problem = "empty reply" if not body.strip() else "not valid JSON"
         raise GatewayProtocolError(endpoint, "$", problem) from exc
+
+
+def _reason(exc: BaseException) -> str:
+    """Why a connection failed, in a few words, from the most specific cause in the chain."""
+    current: BaseException | None = exc
+    while current is not None:
+        if isinstance(current, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(current, ConnectionResetError | BrokenPipeError):
+            return "the connection was cut"
+        if isinstance(current, socket.gaierror):
+            return "the name does not resolve"
+        if isinstance(current, ssl.SSLError):
+            return "the secure connection failed"
+        if isinstance(current, OSError) and current.errno in (
+            errno.EHOSTUNREACH,
+            errno.ENETUNREACH,
+        ):
+            return "network unreachable"
+        current = current.__cause__ or current.__context__
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return "the connection was cut"
+    if "refused" in str(exc).lower():
+        return "connection refused"
+    return "cannot connect"
 
 
 def _retry_after_s(response: httpx.Response) -> float | None:

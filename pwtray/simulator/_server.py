@@ -523,31 +523,32 @@ class Simulator:
             context = self._context or ssl.create_default_context()
             self._next_connection += 1
             conn_id = self._next_connection
-            self._connections[conn_id] = raw
+        conn: socket.socket = raw
         try:
             raw.settimeout(10.0)
             raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            tls = context.wrap_socket(raw, server_side=True, do_handshake_on_connect=False)
+            conn = tls  # wrap_socket detached ``raw``; from here on ``tls`` owns the socket
+            with self._lock:
+                self._connections[conn_id] = tls
+            if self._stopping.is_set():
+                return
             try:
-                tls = context.wrap_socket(raw, server_side=True)
+                tls.do_handshake()
             except (OSError, ssl.SSLError):
                 with self._lock:
                     self.tls_failures += 1
                 return
             with self._lock:
                 self.tls_handshakes += 1
-                self._connections[conn_id] = tls
             tls.settimeout(IDLE_TIMEOUT_S)
             handler_cls = type("Handler", (_Handler,), {"connection_id": conn_id})
-            try:
+            with contextlib.suppress(OSError, ssl.SSLError, _Drop):
                 handler_cls(tls, client_address, self._server)
-            except (OSError, ssl.SSLError, _Drop):
-                pass
-            finally:
-                _close(tls)
         finally:
             with self._lock:
                 self._connections.pop(conn_id, None)
-            _close(raw)
+            _close(conn)
 
     # ------------------------------------------------------------------ requests
     def _handle(self, handler: _Handler, method: str) -> None:

@@ -1,0 +1,102 @@
+"""Writes with read-back: mode and reserve, off-grid, site master, site name."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from pwtray.gateway import (
+    GatewayClient,
+    Generation,
+    GridState,
+    OperationMode,
+    PermissionDeniedError,
+    WriteNotAppliedError,
+)
+from tests.conftest import PASSWORD, SimFactory
+from tests.gateway.helpers import client_for, logins
+
+
+async def test_legacy_firmware_sets_mode_and_reserve(sim_factory: SimFactory) -> None:
+    sim = sim_factory(firmware="1.15.0")
+    async with client_for(sim) as gw:
+        applied = await gw.set_operation(OperationMode.BACKUP, 30)
+    assert applied.mode == "backup"
+    assert applied.reserve_app_percent == pytest.approx(30, abs=0.01)
+    assert applied.backup_reserve_percent == pytest.approx(33.5)
+    state = sim.state()
+    assert state["mode"] == "backup"
+    assert state["reserve_percent"] == pytest.approx(30, abs=0.01)
+    paths = [r.path for r in sim.requests() if r.method == "POST" or "config" in r.path]
+    assert paths[-2:] == ["/api/operation", "/api/config/completed"]
+
+
+async def test_current_firmware_refuses_and_says_why_without_relogin(
+    sim_factory: SimFactory,
+) -> None:
+    sim = sim_factory()
+    async with client_for(sim) as gw:
+        with pytest.raises(PermissionDeniedError, match="use the Tesla app"):
+            await gw.set_operation("self_consumption", 50)
+    assert logins(sim) == 1  # a refused write is not a reason to log in again
+    assert sim.state()["reserve_percent"] == pytest.approx(20)
+
+
+async def test_current_firmware_when_the_gateway_allows_writes(sim_factory: SimFactory) -> None:
+    sim = sim_factory(allow_writes=True)
+    async with client_for(sim) as gw:
+        applied = await gw.set_operation(OperationMode.AUTONOMOUS, 55)
+    assert applied.real_mode == "autonomous"
+    assert applied.reserve_app_percent == pytest.approx(55, abs=0.01)
+
+
+async def test_unknown_mode_is_refused_before_sending(sim_factory: SimFactory) -> None:
+    sim = sim_factory(firmware="1.15.0")
+    async with client_for(sim) as gw:
+        with pytest.raises(ValueError, match="party"):
+            await gw.set_operation("party", 20)
+    assert not [r for r in sim.requests() if r.method == "POST"]
+
+
+async def test_a_write_that_did_not_stick_is_reported() -> None:
+    def gateway(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/login/Basic":
+            return httpx.Response(200, json={"token": "t"})
+        if request.url.path == "/api/config/completed":
+            return httpx.Response(202)
+        return httpx.Response(
+            200, json={"real_mode": "self_consumption", "backup_reserve_percent": 24}
+        )
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(gateway))
+    async with GatewayClient(
+        "127.0.0.1", password=PASSWORD, generation=Generation.CURRENT, http=http
+    ) as gw:
+        with pytest.raises(WriteNotAppliedError, match="did not take effect"):
+            await gw.set_operation("backup", 80)
+    await http.aclose()
+
+
+async def test_go_off_grid_and_back(sim_factory: SimFactory) -> None:
+    sim = sim_factory()
+    async with client_for(sim) as gw:
+        assert await gw.set_off_grid(True) is GridState.TRANSITION_TO_ISLAND
+        sim.advance(5)
+        assert (await gw.grid_status()).state is GridState.ISLANDED
+        assert await gw.set_off_grid(False) is GridState.TRANSITION_TO_GRID
+        sim.advance(10)
+        assert (await gw.grid_status()).state is GridState.CONNECTED
+
+
+async def test_stop_and_run_the_site_master(sim_factory: SimFactory) -> None:
+    for firmware in ("1.15.0", "24.36.2 46990655"):
+        sim = sim_factory(firmware=firmware)
+        async with client_for(sim) as gw:
+            assert not (await gw.stop_sitemaster()).running
+            assert (await gw.run_sitemaster()).running
+
+
+async def test_rename_the_site(sim_factory: SimFactory) -> None:
+    sim = sim_factory()
+    async with client_for(sim) as gw:
+        assert (await gw.set_site_name("Cabin")).site_name == "Cabin"
