@@ -88,7 +88,8 @@ def report(rows: list[Row], latency_ms: float) -> None:
     single = statistics.median(rows[0][1])
     ours = statistics.median(rows[1][1])
     print(
-        f"\nPoll cycle = aggregates + soe + grid_status; simulator latency {latency_ms:.0f} ms/request"
+        "\nPoll cycle = aggregates + soe + grid_status; "
+        f"simulator latency {latency_ms:.0f} ms/request"
     )
     print(
         f"{'client':<32}{'median ms':>10}{'p90 ms':>9}{'CPU ms':>9}{'x single':>10}{'x pwtray':>10}"
@@ -113,9 +114,8 @@ def main() -> None:
             try:
                 rows += asyncio.run(peer(sim.address, args.cycles))
             except ImportError:
-                print(
-                    f"({peer.__name__.removesuffix('_rows')} not installed: pip install -e '.[bench]')"
-                )
+                name = peer.__name__.removesuffix("_rows")
+                print(f"({name} not installed: pip install -e '.[bench]')")
     report(rows, args.latency_ms)
 
 
