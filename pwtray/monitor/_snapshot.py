@@ -1,0 +1,107 @@
+"""The monitor's picture of the site at one moment: immutable, complete, honest about age."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from pwtray.gateway import GridState
+
+
+class Connectivity(enum.Enum):
+    """How the monitor stands with the gateway (DESIGN.md §3)."""
+
+    CONNECTING = "connecting"
+    ONLINE = "online"
+    STALE = "stale"  # the last fast poll failed; values are from before
+    OFFLINE = "offline"  # unreachable for longer
+    AUTH_REQUIRED = "auth_required"  # password rejected: polling waits for new credentials
+    LOCKED_OUT = "locked_out"  # 429: polling waits until ``locked_until``
+    GATEWAY_STOPPED = "gateway_stopped"  # 502: Powerwalls / site master stopped
+    CERTIFICATE_CHANGED = "certificate_changed"  # pin mismatch: polling waits for the user
+
+    @property
+    def live(self) -> bool:
+        return self is Connectivity.ONLINE
+
+    @property
+    def waits_for_user(self) -> bool:
+        return self in (Connectivity.AUTH_REQUIRED, Connectivity.CERTIFICATE_CHANGED)
+
+
+@dataclass(frozen=True)
+class Estimates:
+    """Times from the smoothed battery power; ``None`` where not meaningful."""
+
+    battery_w_smoothed: float | None = None
+    time_to_full_s: float | None = None
+    time_to_reserve_s: float | None = None
+    time_to_empty_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Counters:
+    """The meters' lifetime counters in Wh (``imported`` = into the meter's direction)."""
+
+    site_imported_wh: float
+    site_exported_wh: float
+    battery_imported_wh: float  # charged
+    battery_exported_wh: float  # discharged
+    load_imported_wh: float
+    solar_exported_wh: float
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the app shows, as of ``taken_at`` (wall-clock seconds since the epoch)."""
+
+    taken_at: float
+    connectivity: Connectivity = Connectivity.CONNECTING
+    error: str | None = None
+    locked_until: float | None = None
+    soe_percent: float | None = None  # the Tesla app's scale
+    soe_raw: float | None = None  # the gateway's scale
+    site_w: float | None = None  # + import from the grid, - export
+    battery_w: float | None = None  # + discharging, - charging
+    load_w: float | None = None
+    solar_w: float | None = None
+    generator_w: float | None = None
+    grid: GridState | None = None
+    mode: str | None = None
+    reserve_percent: float | None = None  # the Tesla app's scale
+    capacity_wh: float | None = None  # usable (the app's 0-100 %)
+    energy_remaining_wh: float | None = None  # usable, above the app's 0 %
+    powerwall_count: int | None = None
+    firmware: str | None = None
+    din: str | None = None
+    site_name: str | None = None
+    sitemaster_running: bool | None = None
+    alerts: tuple[str, ...] = ()
+    grid_fault_times: tuple[tuple[int, str], ...] = ()  # (timestamp ms, alert name)
+    counters: Counters | None = None
+    read_at: dict[str, float] = field(default_factory=dict)  # value group -> wall time read
+    estimates: Estimates = Estimates()
+    last_success_at: float | None = None
+    resumed_after_s: float | None = None  # set on the first snapshot after a sleep
+
+    def __hash__(self) -> int:
+        return hash((self.taken_at, self.connectivity))
+
+    @property
+    def age_s(self) -> float | None:
+        """Seconds between the newest live reading and this snapshot."""
+        if self.last_success_at is None:
+            return None
+        return max(0.0, self.taken_at - self.last_success_at)
+
+    @property
+    def off_grid(self) -> bool:
+        return self.grid is not None and self.grid.off_grid
+
+    @property
+    def charging(self) -> bool:
+        return self.battery_w is not None and self.battery_w < -50
+
+    @property
+    def discharging(self) -> bool:
+        return self.battery_w is not None and self.battery_w > 50

@@ -1,0 +1,200 @@
+"""History in a real SQLite file: retention, rollups, energy per day, outages, recovery, CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from pwtray.gateway import GridState
+from pwtray.monitor import (
+    Connectivity,
+    Counters,
+    Event,
+    EventKind,
+    HistoryStore,
+    Severity,
+    Snapshot,
+)
+
+UTC = dt.UTC
+DAY = 86_400
+START = dt.datetime(2026, 3, 1, tzinfo=UTC).timestamp()
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def store(tmp_path: Path, clock: Clock) -> HistoryStore:
+    return HistoryStore(tmp_path / "history.sqlite", clock=clock, tz=UTC)
+
+
+def fill(history: HistoryStore, start: float, end: float, step: float) -> int:
+    rows = []
+    t = start
+    while t < end:
+        rows.append((t, 50.0 + (t % 3600) / 360, 100.0, -200.0, 900.0, 1000.0, 0))
+        t += step
+    history.add_samples(rows)
+    return len(rows)
+
+
+def test_retention_and_rollups(tmp_path: Path) -> None:
+    clock = Clock(START + 100 * DAY)
+    history = store(tmp_path, clock)
+    fill(history, START, clock.now, 60)  # 100 days of one-minute readings
+    history.maintain()
+    counts = history.counts()
+    assert counts["samples"] == 7 * 24 * 60  # raw: the last 7 days only
+    assert counts["minute"] == 90 * 24 * 60  # 1-minute rollups: 90 days
+    assert counts["quarter"] == 100 * 24 * 4  # 15-minute rollups: everything
+    # The rollups hold the averages of what they replaced.
+    old = history.series(START, START + 900, max_points=None)
+    assert len(old) == 1
+    assert old[0].soe == pytest.approx(50 + (450 - 30 + 30) / 360, abs=0.2)
+    history.close()
+
+
+def test_queries_are_bounded_for_any_span(tmp_path: Path) -> None:
+    clock = Clock(START + 30 * DAY)
+    history = store(tmp_path, clock)
+    fill(history, START, clock.now, 5)
+    history.maintain()
+    for span in (3600, DAY, 7 * DAY, 30 * DAY):
+        points = history.series(clock.now - span, clock.now)
+        assert 0 < len(points) <= 2000, span
+        assert points == sorted(points, key=lambda p: p.ts)
+    hour = history.series(clock.now - 3600, clock.now)
+    assert len(hour) == 720  # an hour of 5-second readings fits: nothing averaged away
+    history.close()
+
+
+def test_energy_per_day_is_the_difference_of_the_counters(tmp_path: Path) -> None:
+    clock = Clock(START + 3 * DAY)
+    history = store(tmp_path, clock)
+    readings = [
+        (START + 10, (100.0, 10.0, 50.0, 40.0, 500.0, 300.0)),
+        (START + DAY - 10, (110.0, 15.0, 58.0, 49.0, 530.0, 320.0)),  # last of day 1
+        (START + DAY + 10, (111.0, 15.0, 58.0, 49.5, 531.0, 320.0)),
+        (START + 2 * DAY - 10, (130.0, 19.0, 70.0, 60.0, 580.0, 360.0)),  # last of day 2
+    ]
+    for ts, counters in readings:
+        history.add_sample(
+            ts, soe=50, site_w=0, battery_w=0, load_w=0, solar_w=0, counters=counters
+        )
+    days = history.daily_energy(dt.date(2026, 3, 1), dt.date(2026, 3, 2))
+    assert [d.day for d in days] == [dt.date(2026, 3, 1), dt.date(2026, 3, 2)]
+    first, second = days
+    assert (first.grid_import_wh, first.grid_export_wh) == (10, 5)  # within the first day
+    assert (first.battery_charge_wh, first.battery_discharge_wh) == (8, 9)
+    assert (first.home_wh, first.solar_wh) == (30, 20)
+    # The second day starts where the first ended, so no energy falls between the days.
+    assert (second.grid_import_wh, second.home_wh, second.solar_wh) == (20, 50, 40)
+    assert second.self_powered_share == pytest.approx(1 - 20 / 50)
+    out = io.StringIO()
+    assert history.export_daily_csv(out, dt.date(2026, 3, 1), dt.date(2026, 3, 2)) == 2
+    assert out.getvalue().splitlines()[2] == "2026-03-02,0.040,0.050,0.020,0.004,0.012,0.011"
+    history.close()
+
+
+def test_a_counter_reset_never_gives_negative_energy(tmp_path: Path) -> None:
+    history = store(tmp_path, Clock(START + DAY))
+    history.add_sample(START + 10, soe=1, site_w=0, battery_w=0, load_w=0, solar_w=0,
+                       counters=(1000.0,) * 6)  # fmt: skip
+    history.add_sample(START + 20, soe=1, site_w=0, battery_w=0, load_w=0, solar_w=0,
+                       counters=(5.0,) * 6)  # fmt: skip
+    (day,) = history.daily_energy(dt.date(2026, 3, 1), dt.date(2026, 3, 1))
+    assert day.home_wh == 0
+    history.close()
+
+
+def snapshot(t: float, soe: float, grid: GridState, discharged: float, load: float) -> Snapshot:
+    return Snapshot(
+        taken_at=t, connectivity=Connectivity.ONLINE, soe_percent=soe, grid=grid,
+        site_w=0, battery_w=800, load_w=800, solar_w=0,
+        counters=Counters(0, 0, 0, discharged, load, 0), read_at={"meters": t},
+    )  # fmt: skip
+
+
+def test_the_outage_log(tmp_path: Path) -> None:
+    clock = Clock(START)
+    history = store(tmp_path, clock)
+    down = snapshot(START, 80, GridState.ISLANDED, 1000, 5000)
+    history.record(down, [Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, "", "", START,
+                                {"started_at": START})])  # fmt: skip
+    history.record(snapshot(START + 1800, 71, GridState.ISLANDED, 1900, 5950), [])
+    history.close()
+    history = store(tmp_path, clock)  # pwtray restarted during the outage
+    history.record(down, [Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, "", "", START + 1900)])
+    up = snapshot(START + 3600, 64, GridState.CONNECTED, 2600, 6700)
+    history.record(up, [Event(EventKind.GRID_RESTORED, Severity.INFO, "", "", START + 3600)])
+    (outage,) = history.outages()
+    assert outage.start == START
+    assert outage.duration_s == 3600
+    assert outage.lowest_soe == 64
+    assert outage.energy_used_wh == 1700
+    assert outage.battery_supplied_wh == 1600
+    history.close()
+
+
+def test_a_corrupt_file_is_moved_aside_and_a_fresh_history_starts(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite"
+    path.write_bytes(b"this is not a database" * 100)
+    history = HistoryStore(path, clock=Clock(START), tz=UTC)
+    assert history.recovered is not None
+    assert "damaged" in history.recovered
+    assert "new history was started" in history.recovered
+    aside = [p for p in tmp_path.iterdir() if ".broken-" in p.name]
+    assert len(aside) == 1
+    assert aside[0].read_bytes().startswith(b"this is not a database")  # nothing lost
+    history.add_sample(START, soe=1, site_w=0, battery_w=0, load_w=0, solar_w=0)
+    assert history.counts()["samples"] == 1
+    history.close()
+
+
+def test_a_locked_file_is_moved_aside(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite"
+    sqlite3.connect(path).execute("CREATE TABLE x (y)").connection.commit()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        history = HistoryStore(path, clock=Clock(START), tz=UTC)
+        assert history.recovered is not None
+        assert "locked" in history.recovered
+        history.close()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_reopening_keeps_everything_and_the_schema_version(tmp_path: Path) -> None:
+    clock = Clock(START + DAY)
+    history = store(tmp_path, clock)
+    fill(history, START, START + 3600, 5)
+    history.close()
+    again = store(tmp_path, clock)
+    assert again.counts()["samples"] == 720
+    version = again._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    assert version == ("1",)
+    assert again.recovered is None
+    again.close()
+
+
+def test_samples_csv_holds_what_the_store_holds(tmp_path: Path) -> None:
+    clock = Clock(START + 3600)
+    history = store(tmp_path, clock)
+    fill(history, START, START + 600, 5)
+    out = io.StringIO()
+    assert history.export_samples_csv(out, START, START + 600) == 120
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "time,soe_percent,grid_w,battery_w,home_w,solar_w,off_grid"
+    assert lines[1] == "2026-03-01T00:00:00+00:00,50,100,-200,900,1000,0"
+    history.close()
