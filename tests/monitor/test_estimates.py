@@ -44,7 +44,7 @@ def test_no_estimate_when_not_meaningful(kwargs: dict[str, float | None]) -> Non
     base: dict[str, float | None] = {"battery_w_smoothed": 1000, "soe_percent": 50,
                                      "reserve_percent": 20, "capacity_wh": 13_500,
                                      "energy_remaining_wh": 6750}  # fmt: skip
-    e = estimate(**{**base, **kwargs})  # type: ignore[arg-type]
+    e = estimate(**{**base, **kwargs})
     assert (e.time_to_full_s, e.time_to_reserve_s, e.time_to_empty_s) == (None, None, None)
 
 

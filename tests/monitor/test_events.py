@@ -39,10 +39,10 @@ def snap(t: float = 0, **values: object) -> Snapshot:
     return Snapshot(**base)  # type: ignore[arg-type]
 
 
-def run(snapshots: list[Snapshot], event_settings: EventSettings = EventSettings(), **kw: object):
+def run(snapshots: list[Snapshot], event_settings: EventSettings | None = None, **kw: object):
     memory, previous, all_events = Memory(), None, []
     for current in snapshots:
-        events, memory = derive(previous, current, memory, event_settings, **kw)  # type: ignore[arg-type]
+        events, memory = derive(previous, current, memory, event_settings or EventSettings(), **kw)  # type: ignore[arg-type]
         all_events += events
         previous = current
     return all_events, memory
@@ -131,7 +131,7 @@ def test_unreachable_after_the_configured_time_then_back_online() -> None:
                 t,
                 connectivity=Connectivity.STALE if t < 60 else Connectivity.OFFLINE,
                 error="Cannot reach the gateway.",
-            )  # fmt: skip
+            )
             for t in range(5, 400, 30)
         ]
         + [snap(400), snap(405)]
@@ -194,8 +194,8 @@ def test_resumed_from_sleep_summarises_the_change() -> None:
 
 
 def test_outage_body_tells_how_long_the_battery_lasts() -> None:
-    events, _ = run([snap(0), snap(5, grid=GridState.ISLANDED,
-                                   estimates=Estimates(900.0, None, None, 5 * 3600 + 600))])  # fmt: skip
+    lasting = Estimates(900.0, None, None, 5 * 3600 + 600)
+    events, _ = run([snap(0), snap(5, grid=GridState.ISLANDED, estimates=lasting)])
     assert "lasts about 5 h 10 min" in events[0].body
 
 
