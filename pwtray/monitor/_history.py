@@ -1,7 +1,7 @@
 """History in SQLite: samples, rollups, energy per day, outages — bounded queries, CSV export.
 
 * ``samples``: every fast reading, kept 7 days; ``minute``: 1-minute averages, kept 90 days;
-  ``quarter``: 15-minute averages, kept for good. Rollups are made as time passes.
+  ``quarter`` (15-minute) and ``hour`` averages, kept for good. Rollups are made as time passes.
 * Energy per day comes from the meters' lifetime counters (last reading of the day minus last
   reading of the day before), never from integrating samples.
 * ``series()`` picks the coarsest table that still resolves the requested span and groups it
@@ -52,6 +52,11 @@ MIGRATIONS: list[list[str]] = [
             id INTEGER PRIMARY KEY, start REAL NOT NULL, "end" REAL, lowest_soe REAL,
             start_load_wh REAL, end_load_wh REAL, start_discharged_wh REAL,
             end_discharged_wh REAL)""",
+    ],
+    [  # 2: hourly rollups, so a year-long chart groups 8 760 rows instead of 35 040
+        """CREATE TABLE hour (
+            ts INTEGER PRIMARY KEY, n INTEGER NOT NULL, soe REAL, soe_min REAL, site_w REAL,
+            battery_w REAL, load_w REAL, solar_w REAL, off_grid REAL) WITHOUT ROWID""",
     ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -305,6 +310,7 @@ class HistoryStore:
         with _transaction(self._db):
             self._roll("samples", "minute", 60, now)
             self._roll("minute", "quarter", 900, now)
+            self._roll("quarter", "hour", 3600, now)
             self._db.execute("DELETE FROM samples WHERE ts < ?", (now - self.retention.raw_s,))
             self._db.execute("DELETE FROM minute WHERE ts < ?", (now - self.retention.minute_s,))
 
@@ -335,6 +341,7 @@ class HistoryStore:
             return []
         now = self._clock()
         tables = [
+            ("hour", 3600, -math.inf),
             ("quarter", 900, -math.inf),
             ("minute", 60, now - self.retention.minute_s),
             ("samples", 0, now - self.retention.raw_s),
@@ -410,7 +417,7 @@ class HistoryStore:
     def counts(self) -> dict[str, int]:
         return {
             table: int(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608
-            for table in ("samples", "minute", "quarter", "counters", "outages")
+            for table in ("samples", "minute", "quarter", "hour", "counters", "outages")
         }
 
     # ------------------------------------------------------------------ export

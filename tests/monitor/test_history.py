@@ -56,6 +56,7 @@ def test_retention_and_rollups(tmp_path: Path) -> None:
     assert counts["samples"] == 7 * 24 * 60  # raw: the last 7 days only
     assert counts["minute"] == 90 * 24 * 60  # 1-minute rollups: 90 days
     assert counts["quarter"] == 100 * 24 * 4  # 15-minute rollups: everything
+    assert counts["hour"] == 100 * 24
     # The rollups hold the averages of what they replaced.
     old = history.series(START, START + 900, max_points=None)
     assert len(old) == 1
@@ -183,9 +184,40 @@ def test_reopening_keeps_everything_and_the_schema_version(tmp_path: Path) -> No
     again = store(tmp_path, clock)
     assert again.counts()["samples"] == 720
     version = again._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    assert version == ("1",)
+    assert version == ("2",)
     assert again.recovered is None
     again.close()
+
+
+def test_a_version_1_database_is_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite"
+    db = sqlite3.connect(path)
+    from pwtray.monitor._history import MIGRATIONS
+
+    for statement in MIGRATIONS[0]:
+        db.execute(statement)
+    db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    db.execute("INSERT INTO quarter VALUES (?, 180, 55, 50, 1, 2, 3, 4, 0)", (START,))
+    db.commit()
+    db.close()
+    history = HistoryStore(path, clock=Clock(START + 7200), tz=UTC)
+    assert history.recovered is None
+    history.maintain()
+    assert history.counts()["hour"] == 1  # the new table was created and filled from the old
+    history.close()
+
+
+def test_a_newer_schema_is_not_overwritten_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT INTO meta VALUES ('schema_version', '99')")
+    db.commit()
+    db.close()
+    history = HistoryStore(path, clock=Clock(START), tz=UTC)
+    assert history.recovered is not None
+    assert any(".broken-" in p.name for p in tmp_path.iterdir())
+    history.close()
 
 
 def test_samples_csv_holds_what_the_store_holds(tmp_path: Path) -> None:
