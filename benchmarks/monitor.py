@@ -24,7 +24,7 @@ import httpx
 
 from benchmarks._sim import PASSWORD, simulator
 from pwtray.gateway import GatewayClient, GridState
-from pwtray.monitor import EventKind, HistoryStore, Poller, Schedule
+from pwtray.monitor import Event, EventKind, HistoryStore, Poller, Schedule, Snapshot
 
 
 def rss_kb() -> int:
@@ -42,7 +42,8 @@ async def soak(cycles: int) -> None:
     faults = [None, "drop", "malformed-json", "html-error", "slow"]
     rng = random.Random(7)
     with simulator() as sim:
-        control = httpx.Client(base_url=f"https://{sim.address}", verify=False)  # noqa: S501 - loopback simulator control
+        # the simulator's own control endpoint, on loopback
+        control = httpx.AsyncClient(base_url=f"https://{sim.address}", verify=False)  # noqa: S501
         async with GatewayClient(sim.address, password=PASSWORD, fingerprint=sim.fingerprint) as gw:
             poller = Poller(gw, schedule=Schedule(fast_s=0.01, slow_s=0.5, rare_s=5))
             baseline: tuple[int, int, int] | None = None
@@ -50,14 +51,13 @@ async def soak(cycles: int) -> None:
             fault_cycles = 0
             for cycle in range(1, cycles + 1):
                 if cycle % 250 == 0:
-                    control.post("/_sim/faults/clear")
+                    await control.post("/_sim/faults/clear")
                     fault = rng.choice(faults)
                     if fault == "slow":
-                        control.post(
-                            "/_sim/fault", json={"kind": "slow", "latency_ms": 15, "rate": 0.5}
-                        )
+                        slow = {"kind": "slow", "latency_ms": 15, "rate": 0.5}
+                        await control.post("/_sim/fault", json=slow)
                     elif fault:
-                        control.post("/_sim/fault", json={"kind": fault, "rate": 0.2})
+                        await control.post("/_sim/fault", json={"kind": fault, "rate": 0.2})
                 await poller.refresh()
                 if poller.snapshot.error:
                     fault_cycles += 1
@@ -65,11 +65,9 @@ async def soak(cycles: int) -> None:
                     baseline = (rss_kb(), open_fds(), len(asyncio.all_tasks()))
             elapsed = time.perf_counter() - started
             end = (rss_kb(), open_fds(), len(asyncio.all_tasks()))
-        control.close()
+        await control.aclose()
     assert baseline is not None
-    print(
-        f"\nSoak: {cycles} poll cycles in {elapsed:.0f} s, {fault_cycles} of them hit an injected fault"
-    )
+    print(f"\nSoak: {cycles} poll cycles in {elapsed:.0f} s; {fault_cycles} hit an injected fault")
     print(f"{'':14}{'after 1000':>12}{'at the end':>12}{'growth':>10}")
     for name, a, b in zip(("RSS (kB)", "open fds", "asyncio tasks"), baseline, end, strict=True):
         print(f"{name:14}{a:>12}{b:>12}{b - a:>+10}")
@@ -77,28 +75,36 @@ async def soak(cycles: int) -> None:
 
 async def latency(repeats: int) -> None:
     with simulator() as sim:
-        control = httpx.Client(base_url=f"https://{sim.address}", verify=False)  # noqa: S501
+        control = httpx.AsyncClient(base_url=f"https://{sim.address}", verify=False)  # noqa: S501
         async with GatewayClient(sim.address, password=PASSWORD, fingerprint=sim.fingerprint) as gw:
             poller = Poller(gw)  # the default schedule: fast reads every 5 s
-            seen: dict[EventKind, float] = {}
-            poller.subscribe(lambda s, events: seen.update({e.kind: time.time() for e in events}))
+            outage, connected = asyncio.Event(), asyncio.Event()
+            outage_at = [0.0]
+
+            def listen(snapshot: Snapshot, events: list[Event]) -> None:
+                if any(e.kind is EventKind.GRID_OUTAGE for e in events):
+                    outage_at[0] = time.time()
+                    outage.set()
+                if snapshot.grid is GridState.CONNECTED:
+                    connected.set()
+
+            poller.subscribe(listen)
             task = asyncio.create_task(poller.run())
             delays = []
             rng = random.Random(3)
             for _ in range(repeats):
                 await asyncio.sleep(rng.uniform(0, 5))  # any phase of the polling cycle
-                seen.clear()
+                outage.clear()
                 down_at = time.time()
-                control.post("/_sim/grid/down")
-                while EventKind.GRID_OUTAGE not in seen:
-                    await asyncio.sleep(0.01)
-                delays.append(seen[EventKind.GRID_OUTAGE] - down_at)
-                control.post("/_sim/grid/up")
-                control.post("/_sim/advance", json={"seconds": 60})
-                while poller.snapshot.grid is not GridState.CONNECTED:
-                    await asyncio.sleep(0.05)
+                await control.post("/_sim/grid/down")
+                await outage.wait()
+                delays.append(outage_at[0] - down_at)
+                connected.clear()
+                await control.post("/_sim/grid/up")
+                await control.post("/_sim/advance", json={"seconds": 60})
+                await connected.wait()
             task.cancel()
-        control.close()
+        await control.aclose()
     print(f"\nOutage -> event latency over {repeats} outages (fast interval 5 s, goal <= 5.5 s):")
     print(f"median {statistics.median(delays):.2f} s, max {max(delays):.2f} s, "
           f"all: {json.dumps([round(d, 2) for d in delays])}")  # fmt: skip
@@ -123,14 +129,14 @@ def history() -> None:
             store.maintain()
             day += 86_400
         insert_s = time.perf_counter() - insert_started
-        timings = {}
+        timings: dict[str, tuple[float, int]] = {}
         for name, span in (("7-day", 7 * 86_400), ("1-year", 365 * 86_400)):
-            runs = []
+            runs, count = [], 0
             for _ in range(5):
                 t0 = time.perf_counter()
-                points = store.series(end - span, end)
+                count = len(store.series(end - span, end))
                 runs.append(time.perf_counter() - t0)
-            timings[name] = (statistics.median(runs), len(points))
+            timings[name] = (statistics.median(runs), count)
         counts = store.counts()
         store.close()
         size_mb = sum(p.stat().st_size for p in Path(folder).iterdir()) / 1e6
