@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import logging
 import os
 import random
 import statistics
@@ -156,6 +157,7 @@ def main() -> None:
     sub.add_parser("latency").add_argument("--repeats", type=int, default=5)
     sub.add_parser("history")
     args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)  # injected faults are expected here
     if args.what == "soak":
         asyncio.run(soak(args.cycles))
     elif args.what == "latency":

@@ -284,7 +284,9 @@ class Poller:
             if isinstance(failure, LockedOutError):
                 locked_until = wall + failure.retry_after_s
             if connectivity is not previous:
-                log.warning("gateway %s: %s", connectivity.value, error)
+                # One missed reading is routine on Wi-Fi; longer trouble deserves a warning.
+                level = logging.INFO if connectivity is Connectivity.STALE else logging.WARNING
+                log.log(level, "gateway %s: %s", connectivity.value, error)
         return self._values_snapshot(wall, connectivity, error, locked_until, resumed_after)
 
     def _values_snapshot(
