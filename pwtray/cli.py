@@ -1,4 +1,5 @@
-"""Command line: ``pwtray status`` (one-shot read for scripts); the app arrives with the tray."""
+"""Command line: ``pwtray`` (the tray app), ``pwtray --demo``, ``pwtray --selftest``,
+``pwtray status`` (one-shot read for scripts). Qt is imported only when the app starts."""
 
 from __future__ import annotations
 
@@ -39,6 +40,34 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pwtray", description="Tray monitor for a Tesla Powerwall 2 / Backup Gateway."
     )
     parser.add_argument("--version", action="version", version=f"pwtray {__version__}")
+    app = parser.add_argument_group("the tray app")
+    app.add_argument(
+        "--demo",
+        action="store_true",
+        help="run against a built-in simulated gateway, with throw-away history",
+    )
+    app.add_argument(
+        "--scenario",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="demo scenario (default: an outage 10 s in, back 20 s later)",
+    )
+    app.add_argument("--speed", type=float, default=3.0, help="demo: simulated seconds per second")
+    app.add_argument("--selftest", action="store_true", help="check this installation and exit")
+    app.add_argument("--host", help="gateway address (IP or name, optional :PORT)")
+    app.add_argument("--fingerprint", help="the gateway certificate's trusted SHA-256")
+    app.add_argument("--email", default="", help="email sent with the customer login")
+    app.add_argument("--poll-seconds", type=float, default=None, help="fast poll interval")
+    app.add_argument(
+        "--mute",
+        action="append",
+        default=[],
+        metavar="KIND",
+        help="do not notify this event kind (e.g. grid_restored); repeatable",
+    )
+    app.add_argument("--autostart", choices=("on", "off"), help="start pwtray at login, or not")
+    app.add_argument("--verbose", action="store_true", help="log everything, also to stderr")
     commands = parser.add_subparsers(dest="command")
     status = commands.add_parser(
         "status",
@@ -68,8 +97,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "status":
         return status_command(args, sys.stdout, sys.stderr)
-    parser.print_help(sys.stderr)
-    return EXIT_USAGE
+    if args.autostart:
+        from pwtray.settings import autostart
+
+        if args.autostart == "on":
+            print(f"pwtray will start at login ({autostart.enable() or 'registry'})")
+        else:
+            autostart.disable()
+            print("pwtray will no longer start at login")
+        return EXIT_OK
+    if args.selftest:
+        from pwtray.ui.selftest import run_selftest
+
+        return run_selftest()
+    return app_command(args)
+
+
+def app_command(args: argparse.Namespace) -> int:
+    from pwtray.monitor import EventKind
+    from pwtray.ui.app import AppOptions, run_app
+
+    try:
+        muted = frozenset(EventKind(kind) for kind in args.mute)
+    except ValueError:
+        known = ", ".join(kind.value for kind in EventKind)
+        print(f"pwtray: --mute takes one of: {known}", file=sys.stderr)
+        return EXIT_USAGE
+    password = os.environ.get(PASSWORD_ENV)
+    if args.host and password is None:
+        password = _keyring_password(args.host)
+    options = AppOptions(
+        demo=args.demo,
+        scenarios=args.scenario,
+        speed=args.speed,
+        host=args.host,
+        fingerprint=normalize_fingerprint(args.fingerprint) if args.fingerprint else None,
+        email=args.email,
+        password=password,
+        poll_s=args.poll_seconds or (2.0 if args.demo else 5.0),
+        muted=muted,
+        verbose=args.verbose,
+    )
+    return run_app(options)
+
+
+def _keyring_password(host: str) -> str | None:
+    import keyring
+    from keyring.errors import KeyringError
+
+    try:
+        return keyring.get_password("pwtray", host)
+    except KeyringError:
+        print("pwtray: no usable keyring; set PWTRAY_PASSWORD for this session.", file=sys.stderr)
+        return None
 
 
 def status_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

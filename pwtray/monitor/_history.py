@@ -148,7 +148,8 @@ class HistoryStore:
             return self._connect()
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=1.0, isolation_level=None)
+        # Opened in a worker thread at start-up, then used from the event loop only.
+        db = sqlite3.connect(self.path, timeout=1.0, isolation_level=None, check_same_thread=False)
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")

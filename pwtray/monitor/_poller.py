@@ -22,7 +22,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from pwtray.gateway import (
     AuthenticationError,
@@ -64,11 +64,10 @@ class Schedule:
         return {"fast": self.fast_s, "slow": self.slow_s, "rare": self.rare_s}[group]
 
 
-class HistorySink:
+class HistorySink(Protocol):
     """What the poller needs from a history store (``pwtray.monitor.HistoryStore``)."""
 
-    def record(self, snapshot: Snapshot, events: list[Event]) -> None:  # pragma: no cover
-        raise NotImplementedError
+    def record(self, snapshot: Snapshot, events: list[Event]) -> None: ...
 
 
 class Poller:

@@ -1,0 +1,122 @@
+"""Which events become desktop notifications, and how often.
+
+Each kind can be switched off; a repeat of the same notification within ``DUPLICATE_S`` is
+dropped; notifications can be paused; a grid outage repeats every ``OUTAGE_REPEAT_S`` until the
+grid is back or the user acknowledges it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pwtray.monitor import Event, EventKind, Severity
+
+DUPLICATE_S = 120.0
+OUTAGE_REPEAT_S = 600.0
+DEFAULT_KINDS = frozenset(
+    {
+        EventKind.GRID_OUTAGE,
+        EventKind.GRID_RESTORED,
+        EventKind.RESERVE_REACHED,
+        EventKind.BATTERY_FULL,
+        EventKind.SOE_BELOW,
+        EventKind.UNREACHABLE,
+        EventKind.BACK_ONLINE,
+        EventKind.AUTH_REQUIRED,
+        EventKind.LOCKED_OUT,
+        EventKind.CERTIFICATE_CHANGED,
+        EventKind.GATEWAY_STOPPED,
+        EventKind.FIRMWARE_CHANGED,
+        EventKind.MODE_CHANGED,
+        EventKind.RESERVE_CHANGED,
+        EventKind.NEW_ALERT,
+        EventKind.RESUMED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Notice:
+    title: str
+    body: str
+    severity: Severity
+    kind: EventKind
+
+
+Show = Callable[[Notice], None]
+
+
+class Notifier:
+    """Turns events into notices for ``show``; keeps the outage reminder going."""
+
+    def __init__(self, show: Show, *, enabled: frozenset[EventKind] = DEFAULT_KINDS,
+                 clock: Callable[[], float] = time.time) -> None:  # fmt: skip
+        self._show = show
+        self.enabled = enabled
+        self._clock = clock
+        self._recent: dict[tuple[EventKind, str], float] = {}
+        self.paused_until = 0.0
+        self._outage: Event | None = None
+        self._outage_acknowledged = False
+        self._outage_last_shown = 0.0
+
+    @property
+    def outage_active(self) -> bool:
+        return self._outage is not None
+
+    @property
+    def outage_acknowledged(self) -> bool:
+        return self._outage_acknowledged
+
+    def pause(self, seconds: float) -> None:
+        self.paused_until = self._clock() + seconds
+
+    def resume(self) -> None:
+        self.paused_until = 0.0
+
+    @property
+    def paused(self) -> bool:
+        return self._clock() < self.paused_until
+
+    def acknowledge_outage(self) -> None:
+        self._outage_acknowledged = True
+
+    def handle(self, events: list[Event]) -> None:
+        for event in events:
+            if event.kind is EventKind.GRID_OUTAGE:
+                self._outage, self._outage_acknowledged = event, False
+                self._outage_last_shown = self._clock()
+            elif event.kind is EventKind.GRID_RESTORED:
+                self._outage = None
+            self._offer(event)
+
+    def tick(self) -> None:
+        """Called periodically: repeats the outage notice until acknowledged or over."""
+        if self._outage is None or self._outage_acknowledged:
+            return
+        now = self._clock()
+        if now - self._outage_last_shown >= OUTAGE_REPEAT_S:
+            self._outage_last_shown = now
+            minutes = round((now - self._outage.at) / 60)
+            self._emit(Notice("Grid still down",
+                              f"The grid has been down for {minutes} min. {self._outage.body}",
+                              Severity.CRITICAL, EventKind.GRID_OUTAGE), force=True)  # fmt: skip
+
+    def _offer(self, event: Event) -> None:
+        if event.kind not in self.enabled:
+            return
+        self._emit(Notice(event.title, event.body, event.severity, event.kind))
+
+    def _emit(self, notice: Notice, *, force: bool = False) -> None:
+        if notice.kind not in self.enabled:
+            return
+        if self.paused:
+            return  # the outage reminder speaks again once the pause is over
+        key = (notice.kind, notice.title)
+        now = self._clock()
+        if not force and now - self._recent.get(key, -1e18) < DUPLICATE_S:
+            return
+        self._recent[key] = now
+        self._show(notice)

@@ -1,0 +1,288 @@
+"""The tray icon, its tooltip and menu, and the desktop notifications it sends."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon
+
+from pwtray import __version__
+from pwtray.gateway import GridState, OperationMode
+from pwtray.monitor import Connectivity, Event, Severity, Snapshot, describe_duration
+from pwtray.ui.bridge import MonitorBridge
+from pwtray.ui.icon import Condition, Flow, Grid, IconState, icon
+from pwtray.ui.notifications import Notice, Notifier
+from pwtray.ui.status_window import StatusWindow
+
+log = logging.getLogger(__name__)
+
+_CONDITIONS = {
+    Connectivity.CONNECTING: Condition.STALE,
+    Connectivity.ONLINE: Condition.LIVE,
+    Connectivity.STALE: Condition.STALE,
+    Connectivity.OFFLINE: Condition.OFFLINE,
+    Connectivity.AUTH_REQUIRED: Condition.LOGIN,
+    Connectivity.LOCKED_OUT: Condition.LOGIN,
+    Connectivity.GATEWAY_STOPPED: Condition.STOPPED,
+    Connectivity.CERTIFICATE_CHANGED: Condition.CERTIFICATE,
+}
+_SEVERITY_ICONS = {
+    Severity.INFO: QSystemTrayIcon.MessageIcon.Information,
+    Severity.WARNING: QSystemTrayIcon.MessageIcon.Warning,
+    Severity.CRITICAL: QSystemTrayIcon.MessageIcon.Critical,
+}
+
+
+def icon_state(snapshot: Snapshot) -> IconState:
+    grid = Grid.UNKNOWN
+    if snapshot.grid is not None:
+        if snapshot.grid is GridState.CONNECTED:
+            grid = Grid.UP
+        elif snapshot.grid is GridState.TRANSITION_TO_GRID:
+            grid = Grid.RESTORING
+        elif snapshot.grid is not GridState.UNKNOWN:
+            grid = Grid.OUTAGE
+    flow = (
+        Flow.CHARGING
+        if snapshot.charging
+        else Flow.DISCHARGING
+        if snapshot.discharging
+        else Flow.IDLE
+    )
+    return IconState(
+        snapshot.soe_percent, flow, grid, snapshot.reserve_percent,
+        _CONDITIONS[snapshot.connectivity],
+    ).rounded  # fmt: skip
+
+
+def kw(watts: float | None) -> str:
+    return "—" if watts is None else f"{watts / 1000:.1f} kW"
+
+
+def tooltip(snapshot: Snapshot, now: float) -> str:
+    if snapshot.soe_percent is None:
+        return "pwtray — " + (snapshot.error or "connecting to the gateway…")
+    lines = []
+    flow = ""
+    if snapshot.charging:
+        flow = f", charging {kw(-(snapshot.battery_w or 0))}"
+    elif snapshot.discharging:
+        flow = f", supplying {kw(snapshot.battery_w)}"
+    lines.append(f"Powerwall {snapshot.soe_percent:.0f} %{flow}")
+    if snapshot.grid is not None:
+        lines.append(snapshot.grid.label)
+    grid_w = snapshot.site_w
+    if grid_w is None:
+        grid_text = "—"
+    elif grid_w > 20:
+        grid_text = f"importing {kw(grid_w)}"
+    elif grid_w < -20:
+        grid_text = f"exporting {kw(-grid_w)}"
+    else:
+        grid_text = "0 kW"
+    lines.append(f"Solar {kw(snapshot.solar_w)} · Home {kw(snapshot.load_w)} · Grid {grid_text}")
+    if snapshot.mode:
+        try:
+            mode = OperationMode(snapshot.mode).label
+        except ValueError:
+            mode = snapshot.mode
+        reserve = (
+            ""
+            if snapshot.reserve_percent is None
+            else f", reserve {snapshot.reserve_percent:.0f} %"
+        )
+        lines.append(f"{mode}{reserve}")
+    e = snapshot.estimates
+    if e.time_to_full_s is not None:
+        lines.append(f"Full in {describe_duration(e.time_to_full_s)}")
+    if e.time_to_reserve_s is not None:
+        at = dt.datetime.fromtimestamp(now + e.time_to_reserve_s).astimezone()
+        lines.append(f"Reserve in {describe_duration(e.time_to_reserve_s)} (at {at:%H:%M})")
+    if snapshot.last_success_at is not None:
+        age = max(0, round(now - snapshot.last_success_at))
+        state = (
+            ""
+            if snapshot.connectivity is Connectivity.ONLINE
+            else f" — {snapshot.connectivity.value.replace('_', ' ')}"
+        )
+        lines.append(f"Updated {age} s ago{state}")
+    return "\n".join(lines)
+
+
+def status_line(snapshot: Snapshot) -> str:
+    if snapshot.connectivity is not Connectivity.ONLINE:
+        return {
+            Connectivity.CONNECTING: "Connecting…",
+            Connectivity.STALE: "Reconnecting…",
+            Connectivity.OFFLINE: "Gateway unreachable",
+            Connectivity.AUTH_REQUIRED: "Login needed",
+            Connectivity.LOCKED_OUT: "Login locked out",
+            Connectivity.GATEWAY_STOPPED: "Powerwalls stopped",
+            Connectivity.CERTIFICATE_CHANGED: "Certificate changed",
+        }[snapshot.connectivity]
+    grid = snapshot.grid.label if snapshot.grid else ""
+    soe = "" if snapshot.soe_percent is None else f"{snapshot.soe_percent:.0f} %"
+    return " · ".join(part for part in (soe, grid) if part)
+
+
+class TrayController(QObject):
+    def __init__(
+        self,
+        bridge: MonitorBridge,
+        notifier: Notifier,
+        *,
+        on_quit: Callable[[], None],
+        on_refresh: Callable[[], None],
+        clock: Callable[[], float],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.notifier = notifier
+        self._clock = clock
+        self._on_quit = on_quit
+        self._on_refresh = on_refresh
+        self._icon_state: IconState | None = None
+        self._dark: bool | None = None
+        self._snapshot: Snapshot | None = None
+        self.repaints = 0
+        self.tray = QSystemTrayIcon(self)
+        self.tray.setToolTip("pwtray — connecting to the gateway…")
+        self.window: StatusWindow | None = None
+        self._build_menu()
+        self.tray.activated.connect(self._activated)
+        bridge.snapshot_changed.connect(self.show_snapshot)
+        bridge.events_raised.connect(self.handle_events)
+        self._timer = QTimer(self)
+        self._timer.setInterval(15_000)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+        self._set_icon(IconState(condition=Condition.STALE))
+        self.tray.show()
+
+    # ------------------------------------------------------------------ menu
+    def _build_menu(self) -> None:
+        menu = QMenu()
+        self.status_action = menu.addAction("Connecting…")
+        self.status_action.setEnabled(False)
+        menu.addAction("Open pwtray", self.open_window)
+        menu.addSeparator()
+        self.ack_action = menu.addAction("Acknowledge grid outage", self._acknowledge)
+        self.ack_action.setVisible(False)
+        pause = menu.addMenu("Pause notifications")
+        pause.addAction("For 1 hour", lambda: self._pause(3600))
+        pause.addAction("Until tomorrow", self._pause_until_tomorrow)
+        self.resume_action = pause.addAction("Resume now", self._resume)
+        self.resume_action.setEnabled(False)
+        menu.addAction("Refresh now", self._on_refresh)
+        menu.addSeparator()
+        menu.addAction("Settings…", lambda: self._placeholder("Settings"))
+        menu.addAction("Network info…", lambda: self._placeholder("Network information"))
+        menu.addAction("About pwtray", self._about)
+        menu.addSeparator()
+        menu.addAction("Quit", self._on_quit)
+        self.menu = menu
+        self.tray.setContextMenu(menu)
+
+    def _placeholder(self, what: str) -> None:
+        QMessageBox.information(
+            None, f"pwtray — {what}",
+            f"{what} will come in a coming pwtray release. Until then, pwtray is set up "
+            "from the command line: pwtray --host ADDRESS --fingerprint SHA256 (the password "
+            "comes from the PWTRAY_PASSWORD environment variable or the system keyring).",
+        )  # fmt: skip
+
+    def _about(self) -> None:
+        firmware = (
+            self._snapshot.firmware if self._snapshot and self._snapshot.firmware else "unknown"
+        )
+        QMessageBox.about(
+            None, "About pwtray",
+            f"pwtray {__version__}\nGateway firmware: {firmware}\n\n"
+            "Powerwall battery and grid status from the gateway's local API — no cloud.",
+        )  # fmt: skip
+
+    def _pause(self, seconds: float) -> None:
+        self.notifier.pause(seconds)
+        self.resume_action.setEnabled(True)
+
+    def _pause_until_tomorrow(self) -> None:
+        now = dt.datetime.now().astimezone()
+        tomorrow = (now + dt.timedelta(days=1)).replace(hour=7, minute=0, second=0, microsecond=0)
+        self._pause((tomorrow - now).total_seconds())
+
+    def _resume(self) -> None:
+        self.notifier.resume()
+        self.resume_action.setEnabled(False)
+
+    def _acknowledge(self) -> None:
+        self.notifier.acknowledge_outage()
+        self.ack_action.setVisible(False)
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (
+            QSystemTrayIcon.ActivationReason.Trigger,
+            QSystemTrayIcon.ActivationReason.DoubleClick,
+        ):
+            self.open_window()
+
+    def open_window(self) -> None:
+        if self.window is None:
+            self.window = StatusWindow()
+        if self._snapshot is not None:
+            self.window.show_snapshot(self._snapshot, self._clock())
+        self.window.show()
+        self.window.raise_()
+        self.window.activateWindow()
+
+    # ------------------------------------------------------------------ updates
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        self._snapshot = snapshot
+        self._set_icon(icon_state(snapshot))
+        self.tray.setToolTip(tooltip(snapshot, self._clock()))
+        self.status_action.setText(status_line(snapshot))
+        self.ack_action.setVisible(
+            self.notifier.outage_active and not self.notifier.outage_acknowledged
+        )
+        if self.window is not None and self.window.isVisible():
+            self.window.show_snapshot(snapshot, self._clock())
+
+    def handle_events(self, events: list[Event]) -> None:
+        for event in events:
+            log.info("event %s: %s", event.kind.value, event.title)
+        self.notifier.handle(events)
+        self.ack_action.setVisible(
+            self.notifier.outage_active and not self.notifier.outage_acknowledged
+        )
+
+    def show_notice(self, notice: Notice) -> None:
+        timeout = 0 if notice.severity is Severity.CRITICAL else 10_000
+        self.tray.showMessage(notice.title, notice.body, _SEVERITY_ICONS[notice.severity], timeout)
+
+    def _set_icon(self, state: IconState) -> None:
+        dark = QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
+        if state == self._icon_state and dark == self._dark:
+            return  # repaint only when what the icon shows changes
+        self._icon_state, self._dark = state, dark
+        self.repaints += 1
+        self.tray.setIcon(icon(state, dark_panel=dark))
+
+    def _tick(self) -> None:
+        self.notifier.tick()
+        if not self.notifier.paused:
+            self.resume_action.setEnabled(False)
+        if self._snapshot is not None:
+            self.tray.setToolTip(tooltip(self._snapshot, self._clock()))
+
+    def hide(self) -> None:
+        self._timer.stop()
+        self.tray.hide()
+        if self.window is not None:
+            self.window.close()
+
+
+__all__ = ["TrayController", "icon_state", "status_line", "tooltip"]

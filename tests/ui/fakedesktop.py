@@ -1,0 +1,159 @@
+"""A fake desktop on a private D-Bus session: a StatusNotifierWatcher (the tray host) and an
+org.freedesktop.Notifications server that record what the app registers and sends.
+
+It runs in a thread of the test process on its own jeepney connection; tests read what it
+recorded and can query the app's tray item (icon pixels, tooltip) over D-Bus.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from jeepney import DBusAddress, HeaderFields, MessageType, new_error, new_method_call, new_method_return
+from jeepney.bus_messages import message_bus
+from jeepney.io.blocking import DBusConnection, open_dbus_connection
+
+WATCHER = "org.kde.StatusNotifierWatcher"
+NOTIFICATIONS = "org.freedesktop.Notifications"
+WATCHER_XML = """<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">
+<node>
+ <interface name="org.kde.StatusNotifierWatcher">
+  <method name="RegisterStatusNotifierItem"><arg name="service" type="s" direction="in"/></method>
+  <method name="RegisterStatusNotifierHost"><arg name="service" type="s" direction="in"/></method>
+  <property name="RegisteredStatusNotifierItems" type="as" access="read"/>
+  <property name="IsStatusNotifierHostRegistered" type="b" access="read"/>
+  <property name="ProtocolVersion" type="i" access="read"/>
+  <signal name="StatusNotifierItemRegistered"><arg type="s"/></signal>
+  <signal name="StatusNotifierItemUnregistered"><arg type="s"/></signal>
+  <signal name="StatusNotifierHostRegistered"/>
+ </interface>
+ <interface name="org.freedesktop.DBus.Properties">
+  <method name="Get"><arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="v" direction="out"/></method>
+  <method name="GetAll"><arg type="s" direction="in"/><arg type="a{sv}" direction="out"/></method>
+ </interface>
+</node>"""
+
+
+@dataclass
+class Notification:
+    app_name: str
+    summary: str
+    body: str
+    hints: dict[str, Any]
+    timeout_ms: int
+    at: float
+
+    @property
+    def urgency(self) -> int | None:
+        value = self.hints.get("urgency")
+        return int(value[1]) if isinstance(value, tuple) else None
+
+
+@dataclass
+class FakeDesktop:
+    items: list[tuple[str, str]] = field(default_factory=list)  # (bus name, object path)
+    notifications: list[Notification] = field(default_factory=list)
+    _conn: DBusConnection | None = None
+    _query: DBusConnection | None = None
+    _thread: threading.Thread | None = None
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _next_id: int = 0
+
+    def start(self) -> FakeDesktop:
+        self._conn = open_dbus_connection(bus="SESSION")
+        for name in (WATCHER, NOTIFICATIONS):
+            reply = self._conn.send_and_get_reply(message_bus.RequestName(name, 4))
+            if reply.body[0] != 1:
+                raise RuntimeError(f"could not own {name}")
+        self._query = open_dbus_connection(bus="SESSION")
+        self._thread = threading.Thread(target=self._serve, name="fake-desktop", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=3)
+        for conn in (self._conn, self._query):
+            if conn is not None:
+                conn.close()
+
+    # ------------------------------------------------------------------ serving
+    def _serve(self) -> None:
+        assert self._conn is not None
+        while not self._stop.is_set():
+            try:
+                msg = self._conn.receive(timeout=0.1)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if msg.header.message_type is MessageType.method_call:
+                self._answer(msg)
+
+    def _answer(self, msg: Any) -> None:
+        assert self._conn is not None
+        fields = msg.header.fields
+        interface = fields.get(HeaderFields.interface)
+        member = fields.get(HeaderFields.member)
+        sender = fields.get(HeaderFields.sender)
+        path = fields.get(HeaderFields.path)
+        if member == "Introspect":
+            reply = new_method_return(msg, "s", (WATCHER_XML if path == "/StatusNotifierWatcher" else "<node/>",))
+        elif interface == WATCHER and member == "RegisterStatusNotifierItem":
+            service = msg.body[0]
+            item_path = service if service.startswith("/") else "/StatusNotifierItem"
+            bus_name = sender if service.startswith("/") else service
+            self.items.append((bus_name, item_path))
+            reply = new_method_return(msg)
+        elif interface == WATCHER and member == "RegisterStatusNotifierHost":
+            reply = new_method_return(msg)
+        elif interface == "org.freedesktop.DBus.Properties" and member in ("Get", "GetAll"):
+            props = {
+                "IsStatusNotifierHostRegistered": ("b", True),
+                "ProtocolVersion": ("i", 0),
+                "RegisteredStatusNotifierItems": ("as", [b for b, _ in self.items]),
+            }
+            if member == "Get":
+                reply = new_method_return(msg, "v", (props[msg.body[1]],))
+            else:
+                reply = new_method_return(msg, "a{sv}", (props,))
+        elif interface == NOTIFICATIONS and member == "Notify":
+            app_name, _replaces, _icon, summary, body, _actions, hints, timeout = msg.body
+            self._next_id += 1
+            self.notifications.append(Notification(app_name, summary, body, dict(hints), timeout, time.time()))
+            reply = new_method_return(msg, "u", (self._next_id,))
+        elif interface == NOTIFICATIONS and member == "GetCapabilities":
+            reply = new_method_return(msg, "as", (["body", "persistence", "actions"],))
+        elif interface == NOTIFICATIONS and member == "GetServerInformation":
+            reply = new_method_return(msg, "ssss", ("fake-desktop", "pwtray", "1", "1.2"))
+        elif interface == NOTIFICATIONS and member == "CloseNotification":
+            reply = new_method_return(msg)
+        else:
+            reply = new_error(msg, "org.freedesktop.DBus.Error.UnknownMethod", "s", (f"{interface}.{member}",))
+        self._conn.send(reply)
+
+    # ------------------------------------------------------------------ querying the app's item
+    def item_property(self, name: str) -> Any:
+        assert self._query is not None
+        if not self.items:
+            raise LookupError("no tray item registered")
+        bus_name, path = self.items[-1]
+        address = DBusAddress(path, bus_name=bus_name, interface="org.freedesktop.DBus.Properties")
+        call = new_method_call(address, "Get", "ss", ("org.kde.StatusNotifierItem", name))
+        reply = self._query.send_and_get_reply(call, timeout=5)
+        if reply.header.message_type is MessageType.error:
+            raise LookupError(f"{name}: {reply.body}")
+        return reply.body[0][1]
+
+    def icon_pixmaps(self) -> list[tuple[int, int, bytes]]:
+        """The item's icon as (width, height, ARGB32 big-endian bytes) per size."""
+        return [(w, h, bytes(data)) for w, h, data in self.item_property("IconPixmap")]
+
+    def tooltip(self) -> tuple[str, str]:
+        _icon, _pixmaps, title, text = self.item_property("ToolTip")
+        return title, text
