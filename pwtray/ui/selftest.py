@@ -88,10 +88,12 @@ def _https() -> str:
     from pwtray.gateway import GatewayClient
     from pwtray.simulator import Simulator, SimulatorConfig
 
+    secret = "selftest"  # noqa: S105 - the throw-away simulator's password
+
     async def read() -> str:
-        with Simulator(SimulatorConfig(password="selftest")) as sim:
+        with Simulator(SimulatorConfig(password=secret)) as sim:
             async with GatewayClient(
-                sim.address, password="selftest", fingerprint=sim.fingerprint
+                sim.address, password=secret, fingerprint=sim.fingerprint
             ) as gw:
                 soe = await gw.soe()
                 status = await gw.status()
