@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     app.add_argument("--autostart", choices=("on", "off"), help="start pwtray at login, or not")
     app.add_argument("--verbose", action="store_true", help="log everything, also to stderr")
+    app.add_argument("--instance-key", help=argparse.SUPPRESS)  # tests: a private single instance
     commands = parser.add_subparsers(dest="command")
     status = commands.add_parser(
         "status",
@@ -137,6 +138,7 @@ def app_command(args: argparse.Namespace) -> int:
         poll_s=args.poll_seconds or (2.0 if args.demo else 5.0),
         muted=muted,
         verbose=args.verbose,
+        instance_key=args.instance_key,
     )
     return run_app(options)
 

@@ -442,7 +442,14 @@ class GatewayClient:
             # A 1.x login stops the Powerwalls until sitemaster/run: reads wait for it.
             async with self._login_lock:
                 pass
+        logins_before = self.login_count
         response = await self._send(method, path, json_body, use)
+        if response.status_code == 502 and self.login_count != logins_before:
+            # A 1.x login that overlapped this read stopped the Powerwalls under it; the login
+            # starts them again, so wait for it and read once more.
+            async with self._login_lock:
+                pass
+            response = await self._send(method, path, json_body, use)
         denied = response.status_code == 401 or (response.status_code == 403 and method == "GET")
         if denied and relogin and (session or response.status_code == 401):
             # The session was refused (expired, revoked, or none yet): log in once, retry once.

@@ -13,7 +13,7 @@ class MonitorBridge(QObject):
     """Re-emits the poller's snapshots and events as Qt signals on the GUI thread."""
 
     snapshot_changed = Signal(object)  # Snapshot
-    events_raised = Signal(list)  # list[Event]
+    events_raised = Signal(object)  # list[Event], passed as is (no QVariantList round trip)
 
     def __init__(self, poller: Poller, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -4,8 +4,9 @@ Layout (square, side s): the top band holds the charge/discharge glyph (left) an
 (right); the bottom band holds a horizontal battery whose fill follows the charge, with a tick at
 the backup reserve and, from 32 px up, the percentage in digits. The grid badge differs in
 **shape**, not only colour: a filled disc (grid up), a warning triangle (outage), a broken ring
-(reconnecting). Stale, offline, login-needed and certificate-changed states grey the battery and
-carry their own badge. A monochrome variant (macOS template images) draws everything in black.
+(reconnecting). Stale, offline, stopped, login-needed and certificate-changed states grey the
+battery and carry their own badge. A monochrome variant (macOS template images) draws
+everything in black.
 """
 
 from __future__ import annotations
@@ -264,7 +265,14 @@ def _badge(p: QPainter, state: IconState, size: int, palette: Palette, monochrom
         p.setBrush(QColor(255, 255, 255))
         p.drawRect(QRectF(box.left() + side * 0.2, c.y() - side * 0.09, side * 0.6, side * 0.18))
         return
-    if condition in (Condition.OFFLINE, Condition.STALE, Condition.STOPPED):  # a cross
+    if condition is Condition.STOPPED:  # a pause sign: the Powerwalls are stopped
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(mono if monochrome else AMBER)
+        bar = side * 0.26
+        p.drawRect(QRectF(box.left() + side * 0.16, box.top() + side * 0.1, bar, side * 0.8))
+        p.drawRect(QRectF(box.right() - side * 0.16 - bar, box.top() + side * 0.1, bar, side * 0.8))
+        return
+    if condition in (Condition.OFFLINE, Condition.STALE):  # a cross
         p.setPen(QPen(palette.dim if condition is Condition.STALE else palette.outline,
                       max(1.2, side / 6)))  # fmt: skip
         inset = side * 0.2

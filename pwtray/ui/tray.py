@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon
 
@@ -279,10 +279,18 @@ class TrayController(QObject):
             self.tray.setToolTip(tooltip(self._snapshot, self._clock()))
 
     def hide(self) -> None:
+        """Take the icon off the panel and let Qt delete what it owns, now rather than at exit."""
         self._timer.stop()
+        self.bridge.snapshot_changed.disconnect(self.show_snapshot)
+        self.bridge.events_raised.disconnect(self.handle_events)
         self.tray.hide()
+        self.tray.setContextMenu(None)  # type: ignore[arg-type]
         if self.window is not None:
             self.window.close()
+            self.window.deleteLater()
+        self.menu.deleteLater()
+        self.tray.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 __all__ = ["TrayController", "icon_state", "status_line", "tooltip"]

@@ -1,18 +1,31 @@
 """A fake desktop on a private D-Bus session: a StatusNotifierWatcher (the tray host) and an
 org.freedesktop.Notifications server that record what the app registers and sends.
 
-It runs in a thread of the test process on its own jeepney connection; tests read what it
-recorded and can query the app's tray item (icon pixels, tooltip) over D-Bus.
+The server runs in its own process (``python -m tests.ui.fakedesktop RECORD``), as a real desktop
+does: Qt makes some D-Bus calls synchronously while holding the GIL, so a server thread in the
+test process could not answer them. It appends what it sees to RECORD as JSON lines; tests read
+that, and query the app's tray item (icon pixels, tooltip) over their own D-Bus connection.
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from jeepney import DBusAddress, HeaderFields, MessageType, new_error, new_method_call, new_method_return
+from jeepney import (
+    DBusAddress,
+    HeaderFields,
+    MessageType,
+    new_error,
+    new_method_call,
+    new_method_return,
+)
 from jeepney.bus_messages import message_bus
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
 
@@ -32,7 +45,9 @@ WATCHER_XML = """<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introsp
   <signal name="StatusNotifierHostRegistered"/>
  </interface>
  <interface name="org.freedesktop.DBus.Properties">
-  <method name="Get"><arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="v" direction="out"/></method>
+  <method name="Get">
+   <arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="v" direction="out"/>
+  </method>
   <method name="GetAll"><arg type="s" direction="in"/><arg type="a{sv}" direction="out"/></method>
  </interface>
 </node>"""
@@ -50,37 +65,98 @@ class Notification:
     @property
     def urgency(self) -> int | None:
         value = self.hints.get("urgency")
-        return int(value[1]) if isinstance(value, tuple) else None
+        return int(value[1]) if value else None
+
+
+class FakeDesktop:
+    """The test side: starts the server process, reads its record, queries the app's item."""
+
+    def __init__(self, record: Path) -> None:
+        self.record = record
+        self._process: subprocess.Popen[str] | None = None
+        self._query: DBusConnection | None = None
+
+    def start(self) -> FakeDesktop:
+        self.record.write_text("")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "tests.ui.fakedesktop", str(self.record)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._process.stdout is not None
+        if self._process.stdout.readline().strip() != "ready":
+            raise RuntimeError("the fake desktop did not start")
+        self._process.stdout.close()
+        self._query = open_dbus_connection(bus="SESSION")
+        return self
+
+    def stop(self) -> None:
+        if self._query is not None:
+            self._query.close()
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=5)
+
+    def _entries(self, kind: str) -> list[dict[str, Any]]:
+        lines = self.record.read_text().splitlines()
+        entries = [json.loads(line) for line in lines if line.strip()]
+        return [e for e in entries if e["kind"] == kind]
+
+    @property
+    def items(self) -> list[tuple[str, str]]:
+        return [(e["bus_name"], e["path"]) for e in self._entries("item")]
+
+    # ------------------------------------------------------------------ querying the app's item
+    def item_property(self, name: str) -> Any:
+        assert self._query is not None
+        if not self.items:
+            raise LookupError("no tray item registered")
+        bus_name, path = self.items[-1]
+        address = DBusAddress(path, bus_name=bus_name, interface="org.freedesktop.DBus.Properties")
+        call = new_method_call(address, "Get", "ss", ("org.kde.StatusNotifierItem", name))
+        reply = self._query.send_and_get_reply(call, timeout=5)
+        if reply.header.message_type is MessageType.error:
+            raise LookupError(f"{name}: {reply.body}")
+        return reply.body[0][1]
+
+    def icon_pixmaps(self) -> list[tuple[int, int, bytes]]:
+        """The item's icon as (width, height, ARGB32 big-endian bytes) per size."""
+        return [(w, h, bytes(data)) for w, h, data in self.item_property("IconPixmap")]
+
+    def tooltip(self) -> tuple[str, str]:
+        _icon, _pixmaps, title, text = self.item_property("ToolTip")
+        return title, text
+
+    @property
+    def notifications(self) -> list[Notification]:
+        return [
+            Notification(
+                e["app_name"], e["summary"], e["body"], e["hints"], e["timeout_ms"], e["at"]
+            )
+            for e in self._entries("notification")
+        ]
 
 
 @dataclass
-class FakeDesktop:
-    items: list[tuple[str, str]] = field(default_factory=list)  # (bus name, object path)
-    notifications: list[Notification] = field(default_factory=list)
+class _Server:
+    record: Path
+    items: list[tuple[str, str]] = field(default_factory=list)
     _conn: DBusConnection | None = None
-    _query: DBusConnection | None = None
-    _thread: threading.Thread | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _next_id: int = 0
 
-    def start(self) -> FakeDesktop:
+    def run(self) -> None:
         self._conn = open_dbus_connection(bus="SESSION")
         for name in (WATCHER, NOTIFICATIONS):
             reply = self._conn.send_and_get_reply(message_bus.RequestName(name, 4))
             if reply.body[0] != 1:
                 raise RuntimeError(f"could not own {name}")
-        self._query = open_dbus_connection(bus="SESSION")
-        self._thread = threading.Thread(target=self._serve, name="fake-desktop", daemon=True)
-        self._thread.start()
-        return self
+        print("ready", flush=True)
+        self._serve()
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=3)
-        for conn in (self._conn, self._query):
-            if conn is not None:
-                conn.close()
+    def _write(self, entry: dict[str, Any]) -> None:
+        with self.record.open("a") as out:
+            out.write(json.dumps(entry) + "\n")
 
     # ------------------------------------------------------------------ serving
     def _serve(self) -> None:
@@ -103,12 +179,15 @@ class FakeDesktop:
         sender = fields.get(HeaderFields.sender)
         path = fields.get(HeaderFields.path)
         if member == "Introspect":
-            reply = new_method_return(msg, "s", (WATCHER_XML if path == "/StatusNotifierWatcher" else "<node/>",))
+            reply = new_method_return(
+                msg, "s", (WATCHER_XML if path == "/StatusNotifierWatcher" else "<node/>",)
+            )
         elif interface == WATCHER and member == "RegisterStatusNotifierItem":
             service = msg.body[0]
             item_path = service if service.startswith("/") else "/StatusNotifierItem"
             bus_name = sender if service.startswith("/") else service
             self.items.append((bus_name, item_path))
+            self._write({"kind": "item", "bus_name": bus_name, "path": item_path})
             reply = new_method_return(msg)
         elif interface == WATCHER and member == "RegisterStatusNotifierHost":
             reply = new_method_return(msg)
@@ -125,7 +204,17 @@ class FakeDesktop:
         elif interface == NOTIFICATIONS and member == "Notify":
             app_name, _replaces, _icon, summary, body, _actions, hints, timeout = msg.body
             self._next_id += 1
-            self.notifications.append(Notification(app_name, summary, body, dict(hints), timeout, time.time()))
+            urgency = dict(hints).get("urgency")
+            entry = {
+                "kind": "notification",
+                "app_name": app_name,
+                "summary": summary,
+                "body": body,
+                "hints": {"urgency": list(urgency) if urgency else None},
+                "timeout_ms": timeout,
+                "at": time.time(),
+            }
+            self._write(entry)
             reply = new_method_return(msg, "u", (self._next_id,))
         elif interface == NOTIFICATIONS and member == "GetCapabilities":
             reply = new_method_return(msg, "as", (["body", "persistence", "actions"],))
@@ -134,26 +223,11 @@ class FakeDesktop:
         elif interface == NOTIFICATIONS and member == "CloseNotification":
             reply = new_method_return(msg)
         else:
-            reply = new_error(msg, "org.freedesktop.DBus.Error.UnknownMethod", "s", (f"{interface}.{member}",))
+            reply = new_error(
+                msg, "org.freedesktop.DBus.Error.UnknownMethod", "s", (f"{interface}.{member}",)
+            )
         self._conn.send(reply)
 
-    # ------------------------------------------------------------------ querying the app's item
-    def item_property(self, name: str) -> Any:
-        assert self._query is not None
-        if not self.items:
-            raise LookupError("no tray item registered")
-        bus_name, path = self.items[-1]
-        address = DBusAddress(path, bus_name=bus_name, interface="org.freedesktop.DBus.Properties")
-        call = new_method_call(address, "Get", "ss", ("org.kde.StatusNotifierItem", name))
-        reply = self._query.send_and_get_reply(call, timeout=5)
-        if reply.header.message_type is MessageType.error:
-            raise LookupError(f"{name}: {reply.body}")
-        return reply.body[0][1]
 
-    def icon_pixmaps(self) -> list[tuple[int, int, bytes]]:
-        """The item's icon as (width, height, ARGB32 big-endian bytes) per size."""
-        return [(w, h, bytes(data)) for w, h, data in self.item_property("IconPixmap")]
-
-    def tooltip(self) -> tuple[str, str]:
-        _icon, _pixmaps, title, text = self.item_property("ToolTip")
-        return title, text
+if __name__ == "__main__":
+    _Server(Path(sys.argv[1])).run()

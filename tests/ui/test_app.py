@@ -1,0 +1,161 @@
+"""The whole app, as a user starts it: `pwtray --demo` on the (fake) desktop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.ui.fakedesktop import FakeDesktop
+
+
+def wait(condition: Callable[[], bool], within_s: float, what: str) -> None:
+    deadline = time.monotonic() + within_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+class App:
+    def __init__(self, args: list[str], log: Path, key: str) -> None:
+        self.log = log
+        self.key = key
+        with log.open("w") as stderr:  # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-X",
+                    "dev",
+                    "-m",
+                    "pwtray.cli",
+                    "--demo",
+                    "--verbose",
+                    "--instance-key",
+                    key,
+                    *args,
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                stdin=subprocess.DEVNULL,
+            )
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=20)
+
+    def text(self) -> str:
+        return self.log.read_text()
+
+
+@pytest.fixture
+def start(desktop: FakeDesktop, tmp_path: Path) -> Iterator[Callable[..., App]]:
+    apps: list[App] = []
+    key = f"pwtray-test-{uuid.uuid4().hex[:8]}"
+
+    def launch(*args: str) -> App:
+        app = App(list(args), tmp_path / f"app{len(apps)}.log", key)
+        apps.append(app)
+        return app
+
+    yield launch
+    for app in apps:
+        if app.process.poll() is None:
+            app.process.kill()
+            app.process.wait()
+
+
+def test_demo_outage_story_and_clean_shutdown(
+    start: Callable[..., App], desktop: FakeDesktop
+) -> None:
+    seen = len(desktop.notifications)
+    app = start("--scenario", "outage:at=30,duration=40", "--speed", "10", "--poll-seconds", "0.5")
+    wait(
+        lambda: any(n.summary == "Grid restored" for n in desktop.notifications[seen:]),
+        40,
+        "the restore",
+    )
+    time.sleep(1.5)  # nothing more should follow
+    notes = desktop.notifications[seen:]
+    summaries = [n.summary for n in notes]
+    assert summaries.count("Grid outage") == 1
+    assert summaries.count("Grid restored") == 1
+    outage = next(n for n in notes if n.summary == "Grid outage")
+    restored = next(n for n in notes if n.summary == "Grid restored")
+    assert outage.urgency == 2  # critical
+    assert "The house is running on the Powerwall" in outage.body
+    assert "The grid is back after" in restored.body
+    assert "The Powerwall supplied" in restored.body
+    assert restored.at - outage.at < 15
+    assert app.stop() == 0
+    log = app.text()
+    assert "stopped cleanly" in log
+    for bad in ("Traceback", "Warning", "Error", "never awaited", "Event loop stopped"):
+        assert bad not in log, bad
+    assert "demo1" not in log  # the demo password never reaches the log
+
+
+def test_the_tray_item_follows_the_simulator(
+    start: Callable[..., App], desktop: FakeDesktop
+) -> None:
+    items = len(desktop.items)
+    app = start("--scenario", "normal", "--poll-seconds", "0.5")
+    wait(lambda: len(desktop.items) > items, 20, "the tray item")
+    wait(lambda: desktop.tooltip()[0].startswith("Powerwall 72 %"), 20, "a live tooltip")
+    assert "Grid connected" in desktop.tooltip()[0]
+    sizes = {w for w, _, _ in desktop.icon_pixmaps()}
+    assert {16, 22, 24, 32, 48, 64} <= sizes
+    assert app.stop() == 0
+
+
+def test_a_second_launch_asks_the_first_to_show_its_window(
+    start: Callable[..., App], desktop: FakeDesktop
+) -> None:
+    first = start("--scenario", "normal")
+    wait(lambda: "running; tray available: True" in first.text(), 20, "the first instance")
+    second = start("--scenario", "normal")
+    assert second.process.wait(timeout=20) == 0
+    assert "already running" in second.text()
+    wait(lambda: "asked this one to show its window" in first.text(), 10, "the hand-over")
+    assert first.stop() == 0
+
+
+def test_muted_kinds_are_not_notified(start: Callable[..., App], desktop: FakeDesktop) -> None:
+    seen = len(desktop.notifications)
+    app = start(
+        "--scenario",
+        "outage:at=10,duration=20",
+        "--speed",
+        "10",
+        "--poll-seconds",
+        "0.5",
+        "--mute",
+        "grid_outage",
+        "--mute",
+        "grid_restored",
+        "--mute",
+        "new_alert",
+    )
+    wait(lambda: "event grid_restored" in app.text(), 40, "the restore")
+    assert [n.summary for n in desktop.notifications[seen:]] == []
+    assert app.stop() == 0
+
+
+def test_selftest_on_a_desktop_with_a_tray(desktop: FakeDesktop) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pwtray.cli", "--selftest"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "[  ok] system tray: available" in result.stdout
+    assert "self-test passed" in result.stdout

@@ -1,0 +1,154 @@
+"""The tray on a (fake) desktop: the item it registers, its icon and tooltip, notifications."""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from pwtray.gateway import GatewayClient, GridState
+from pwtray.monitor import Connectivity, Estimates, Event, EventKind, Poller, Severity, Snapshot
+from pwtray.ui.bridge import MonitorBridge
+from pwtray.ui.icon import badge_rect, paint
+from pwtray.ui.notifications import Notifier
+from pwtray.ui.tray import TrayController, icon_state
+from tests.ui.fakedesktop import FakeDesktop
+
+T0 = 1_800_000_000.0
+
+
+def snapshot(**values: Any) -> Snapshot:
+    base: dict[str, Any] = {
+        "taken_at": T0,
+        "connectivity": Connectivity.ONLINE,
+        "soe_percent": 62.0,
+        "grid": GridState.CONNECTED,
+        "battery_w": -1500.0,
+        "site_w": -200.0,
+        "load_w": 800.0,
+        "solar_w": 2500.0,
+        "mode": "self_consumption",
+        "reserve_percent": 20.0,
+        "last_success_at": T0 - 3,
+        "estimates": Estimates(-1500.0, 5400.0, None, None),
+    }
+    base.update(values)
+    return Snapshot(**base)
+
+
+@pytest.fixture
+def tray(qapp: Any, desktop: FakeDesktop, qtbot: QtBot) -> Iterator[TrayController]:
+    client = GatewayClient("127.0.0.1:9", password=None)
+    bridge = MonitorBridge(Poller(client))
+    notifier = Notifier(lambda notice: controller.show_notice(notice))
+    controller = TrayController(
+        bridge, notifier, on_quit=lambda: None, on_refresh=lambda: None, clock=lambda: T0
+    )
+    registered = len(desktop.items)
+    qtbot.waitUntil(lambda: len(desktop.items) > registered or registered > 0, timeout=5000)
+    yield controller
+    controller.hide()
+    bridge.close()
+
+
+def ask(qtbot: QtBot, query: Callable[[], Any]) -> Any:
+    """Ask the app over D-Bus from another thread while Qt keeps answering on this one."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        future = pool.submit(query)
+        qtbot.waitUntil(future.done, timeout=8000)
+        return future.result()
+
+
+def publish(tray: TrayController, snap: Snapshot, events: list[Event] | None = None) -> None:
+    tray.bridge._on_update(snap, events or [])
+
+
+def test_the_item_shows_the_battery_and_grid_in_its_tooltip(
+    tray: TrayController, desktop: FakeDesktop, qtbot: QtBot
+) -> None:
+    publish(tray, snapshot())
+    title, _ = ask(qtbot, desktop.tooltip)
+    assert title.splitlines() == [
+        "Powerwall 62 %, charging 1.5 kW",
+        "Grid connected",
+        "Solar 2.5 kW · Home 0.8 kW · Grid exporting 0.2 kW",
+        "Self-powered, reserve 20 %",
+        "Full in 1 h 30 min",
+        "Updated 3 s ago",
+    ]
+    assert tray.status_action.text() == "62 % · Grid connected"
+
+
+def test_the_item_icon_follows_the_grid(
+    tray: TrayController, desktop: FakeDesktop, qtbot: QtBot
+) -> None:
+    outage = snapshot(grid=GridState.ISLANDED, battery_w=900.0)
+    publish(tray, outage)
+    qtbot.wait(200)
+    pixmaps = ask(qtbot, desktop.icon_pixmaps)
+    width, _, data = next(p for p in pixmaps if p[0] == 32)
+    expected = paint(icon_state(outage), 32)
+    badge = badge_rect(32)
+    mismatches = 0
+    for y in range(int(badge.top()), int(badge.bottom())):
+        for x in range(int(badge.left()), int(badge.right())):
+            alpha = data[(y * width + x) * 4]  # ARGB, network byte order
+            mismatches += (alpha > 128) != (expected.pixelColor(x, y).alpha() > 128)
+    assert mismatches <= 3  # the outage triangle, as the painter draws it
+
+
+def test_repaints_only_when_the_icon_changes(tray: TrayController) -> None:
+    publish(tray, snapshot())
+    before = tray.repaints
+    publish(tray, snapshot(taken_at=T0 + 5, soe_percent=62.3, battery_w=-1490.0))
+    publish(tray, snapshot(taken_at=T0 + 10, soe_percent=61.8))
+    assert tray.repaints == before
+    publish(tray, snapshot(taken_at=T0 + 15, soe_percent=63.0))
+    assert tray.repaints == before + 1
+
+
+def test_an_outage_sends_one_critical_notification(
+    tray: TrayController, desktop: FakeDesktop, qtbot: QtBot
+) -> None:
+    seen = len(desktop.notifications)
+    outage = Event(
+        EventKind.GRID_OUTAGE, Severity.CRITICAL, "Grid outage", "The grid went down at 14:02.", T0
+    )
+    publish(tray, snapshot(grid=GridState.ISLANDED), [outage])
+    publish(tray, snapshot(grid=GridState.ISLANDED, taken_at=T0 + 5), [outage])  # a duplicate
+    qtbot.waitUntil(lambda: len(desktop.notifications) > seen, timeout=5000)
+    qtbot.wait(300)
+    new = desktop.notifications[seen:]
+    assert [(n.summary, n.body, n.urgency) for n in new] == [
+        ("Grid outage", "The grid went down at 14:02.", 2)
+    ]
+    assert tray.ack_action.isVisible()
+
+
+def test_a_muted_kind_sends_nothing(
+    tray: TrayController, desktop: FakeDesktop, qtbot: QtBot
+) -> None:
+    tray.notifier.enabled = frozenset({EventKind.GRID_OUTAGE})
+    seen = len(desktop.notifications)
+    publish(
+        tray, snapshot(), [Event(EventKind.BATTERY_FULL, Severity.INFO, "Battery full", "", T0)]
+    )
+    qtbot.wait(500)
+    assert len(desktop.notifications) == seen
+
+
+def test_the_menu(tray: TrayController) -> None:
+    texts = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
+    assert texts[:2] == ["Connecting…", "Open pwtray"]
+    for entry in (
+        "Pause notifications",
+        "Refresh now",
+        "Settings…",
+        "Network info…",
+        "About pwtray",
+        "Quit",
+    ):
+        assert entry in texts
