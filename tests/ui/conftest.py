@@ -6,7 +6,6 @@ from __future__ import annotations
 import gc
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QApplication
 
-from tests.ui.fakedesktop import FakeDesktop
+from tests.ui.fakedesktop import FakeDesktop, private_desktop
 
 
 def _need(tool: str) -> None:
@@ -29,46 +28,11 @@ def _need(tool: str) -> None:
 def desktop() -> Iterator[FakeDesktop]:
     _need("Xvfb")
     _need("dbus-daemon")
-    runtime = tempfile.mkdtemp(prefix="pwtray-xdg-")
-    os.chmod(runtime, 0o700)
-    read_end, write_end = os.pipe()
-    xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=[write_end],
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_end)
-    with os.fdopen(read_end) as pipe:
-        display = ":" + pipe.readline().strip()
-    bus = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert bus.stdout is not None
-    address = bus.stdout.readline().strip()
-    bus.stdout.close()
-    saved = {
-        k: os.environ.get(k)
-        for k in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "QT_QPA_PLATFORM", "XDG_RUNTIME_DIR")
-    }
-    os.environ.update(DISPLAY=display, DBUS_SESSION_BUS_ADDRESS=address, QT_QPA_PLATFORM="xcb",
-                      XDG_RUNTIME_DIR=runtime)  # fmt: skip
-    fake = FakeDesktop(Path(runtime) / "desktop-record.jsonl").start()
+    runtime = Path(tempfile.mkdtemp(prefix="pwtray-xdg-"))
     try:
-        yield fake
+        with private_desktop(runtime) as fake:
+            yield fake
     finally:
-        fake.stop()
-        bus.terminate()
-        xvfb.terminate()
-        bus.wait(5)
-        xvfb.wait(5)
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
         shutil.rmtree(runtime, ignore_errors=True)
 
 

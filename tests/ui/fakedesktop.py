@@ -9,11 +9,14 @@ that, and query the app's tray item (icon pixels, tooltip) over their own D-Bus 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -227,6 +230,49 @@ class _Server:
                 msg, "org.freedesktop.DBus.Error.UnknownMethod", "s", (f"{interface}.{member}",)
             )
         self._conn.send(reply)
+
+
+@contextlib.contextmanager
+def private_desktop(record_dir: Path) -> Iterator[FakeDesktop]:
+    """Xvfb, a private D-Bus session bus and a fake desktop on it; sets DISPLAY,
+    DBUS_SESSION_BUS_ADDRESS, QT_QPA_PLATFORM and XDG_RUNTIME_DIR while it runs."""
+    os.chmod(record_dir, 0o700)
+    read_end, write_end = os.pipe()
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        pass_fds=[write_end],
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        display = ":" + pipe.readline().strip()
+    bus = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert bus.stdout is not None
+    address = bus.stdout.readline().strip()
+    bus.stdout.close()
+    names = ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "QT_QPA_PLATFORM", "XDG_RUNTIME_DIR")
+    saved = {k: os.environ.get(k) for k in names}
+    os.environ.update(DISPLAY=display, DBUS_SESSION_BUS_ADDRESS=address, QT_QPA_PLATFORM="xcb",
+                      XDG_RUNTIME_DIR=str(record_dir))  # fmt: skip
+    fake = FakeDesktop(record_dir / "desktop-record.jsonl").start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+        bus.terminate()
+        xvfb.terminate()
+        bus.wait(5)
+        xvfb.wait(5)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 if __name__ == "__main__":
