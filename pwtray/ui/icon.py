@@ -73,14 +73,15 @@ class IconState:
 class Palette:
     outline: QColor
     dim: QColor
+    halo: QColor  # a contrasting rim: the panel may be dark under a light theme (GNOME)
 
     @classmethod
     def for_panel(cls, *, dark: bool, monochrome: bool = False) -> Palette:
         if monochrome:
-            return cls(QColor(0, 0, 0), QColor(0, 0, 0, 110))
+            return cls(QColor(0, 0, 0), QColor(0, 0, 0, 110), QColor(0, 0, 0, 0))
         if dark:
-            return cls(QColor(240, 240, 240), QColor(150, 150, 150))
-        return cls(QColor(30, 30, 30), QColor(120, 120, 120))
+            return cls(QColor(240, 240, 240), QColor(150, 150, 150), QColor(0, 0, 0, 150))
+        return cls(QColor(30, 30, 30), QColor(120, 120, 120), QColor(255, 255, 255, 190))
 
 
 GREEN, AMBER, RED, BLUE = (
@@ -163,9 +164,10 @@ def _battery(
     outline = palette.outline if live else palette.dim
     nub = QRectF(body.right() + stroke * 0.3, body.top() + body.height() * 0.3,
                  max(1.5, size * 0.07), body.height() * 0.4)  # fmt: skip
-    p.setPen(Qt.PenStyle.NoPen)
+    p.setPen(QPen(palette.halo, stroke * 1.2))
     p.setBrush(outline)
     p.drawRect(nub)
+    p.setPen(Qt.PenStyle.NoPen)
     inner = body.adjusted(stroke * 1.5, stroke * 1.5, -stroke * 1.5, -stroke * 1.5)
     if state.soe_percent is not None:
         fraction = max(0.0, min(1.0, state.soe_percent / 100.0))
@@ -176,9 +178,11 @@ def _battery(
         p.setBrush(colour)
         p.drawRect(fill)
     p.setBrush(Qt.BrushStyle.NoBrush)
+    frame = body.adjusted(stroke / 2, stroke / 2, -stroke / 2, -stroke / 2)
+    p.setPen(QPen(palette.halo, stroke * 2.6))
+    p.drawRoundedRect(frame, stroke, stroke)
     p.setPen(QPen(outline, stroke))
-    p.drawRoundedRect(body.adjusted(stroke / 2, stroke / 2, -stroke / 2, -stroke / 2),
-                      stroke, stroke)  # fmt: skip
+    p.drawRoundedRect(frame, stroke, stroke)
     if state.reserve_percent is not None and state.reserve_percent > 0:
         x = inner.left() + inner.width() * min(1.0, state.reserve_percent / 100.0)
         p.setPen(QPen(palette.outline, max(1.0, size / 24)))
@@ -276,13 +280,25 @@ def _badge(p: QPainter, state: IconState, size: int, palette: Palette, monochrom
         p.setPen(QPen(palette.dim if condition is Condition.STALE else palette.outline,
                       max(1.2, side / 6)))  # fmt: skip
         inset = side * 0.2
-        p.drawLine(QPointF(box.left() + inset, box.top() + inset),
-                   QPointF(box.right() - inset, box.bottom() - inset))  # fmt: skip
-        p.drawLine(QPointF(box.right() - inset, box.top() + inset),
-                   QPointF(box.left() + inset, box.bottom() - inset))  # fmt: skip
+        near, far = inset, side - inset
+        ends = (
+            (
+                QPointF(box.left() + near, box.top() + near),
+                QPointF(box.left() + far, box.top() + far),
+            ),
+            (
+                QPointF(box.left() + far, box.top() + near),
+                QPointF(box.left() + near, box.top() + far),
+            ),
+        )
+        cross = p.pen()
+        for pen in (QPen(palette.halo, cross.widthF() * 2.2), cross):
+            p.setPen(pen)
+            for start, end in ends:
+                p.drawLine(start, end)
         return
     if state.grid is Grid.UP:  # a filled disc
-        p.setPen(Qt.PenStyle.NoPen)
+        p.setPen(QPen(palette.halo, max(1.0, side / 8)))
         p.setBrush(mono if monochrome else palette.outline)
         p.drawEllipse(box.adjusted(side * 0.18, side * 0.18, -side * 0.18, -side * 0.18))
     elif state.grid is Grid.OUTAGE:  # a warning triangle with an exclamation mark

@@ -133,13 +133,12 @@ def test_each_problem_state_looks_distinct(qapp: QApplication) -> None:
 
 
 def test_light_and_dark_panels_use_contrasting_outlines(qapp: QApplication) -> None:
-    def outline_lightness(dark: bool) -> float:
+    def lightness(dark: bool) -> list[float]:
         image = paint(IconState(None, Flow.IDLE, Grid.UNKNOWN, None), 32, dark_panel=dark)
-        pixels = [p for p in region(image, battery_rect(32)) if p[3] > 200]
-        return sum((r + g + b) / 3 for r, g, b, _ in pixels) / len(pixels)
+        return [(r + g + b) / 3 for r, g, b, a in region(image, battery_rect(32)) if a > 200]
 
-    assert outline_lightness(dark=False) < 80
-    assert outline_lightness(dark=True) > 180
+    assert min(lightness(dark=False)) < 50  # a dark outline (with a light rim)
+    assert max(lightness(dark=True)) > 220  # a light outline (with a dark rim)
 
 
 def test_monochrome_is_black_only(qapp: QApplication) -> None:

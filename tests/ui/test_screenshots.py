@@ -1,0 +1,93 @@
+"""Pictures for people to look at (saved under artifacts/): the tray icon and notification the
+app sent over D-Bus, drawn on a panel, and the status window in light and dark palettes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from pwtray.gateway import GridState
+from pwtray.monitor import Event, EventKind, Severity
+from pwtray.ui.status_window import StatusWindow
+from pwtray.ui.tray import TrayController
+from tests.ui.fakedesktop import FakeDesktop
+from tests.ui.test_tray import T0, ask, publish, snapshot
+from tests.ui.test_tray import tray as tray
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+
+
+def argb_image(width: int, height: int, data: bytes) -> QImage:
+    image = QImage(width, height, QImage.Format.Format_ARGB32)
+    for y in range(height):
+        for x in range(width):
+            a, r, g, b = data[(y * width + x) * 4 : (y * width + x) * 4 + 4]
+            image.setPixelColor(x, y, QColor(r, g, b, a))
+    return image
+
+
+def test_tray_and_notification_during_an_outage(tray: TrayController, desktop: FakeDesktop,
+                                                qtbot: QtBot) -> None:  # fmt: skip
+    seen = len(desktop.notifications)
+    outage = Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, "Grid outage",
+                   "The grid went down at 19:02. The house is running on the Powerwall, now "
+                   "58 %. At the current use it lasts about 7 h 40 min.", T0)  # fmt: skip
+    publish(tray, snapshot(grid=GridState.ISLANDED, soe_percent=58.0, battery_w=1100.0,
+                           site_w=0.0), [outage])  # fmt: skip
+    qtbot.waitUntil(lambda: len(desktop.notifications) > seen, timeout=5000)
+    note = desktop.notifications[-1]
+    width, height, data = next(p for p in ask(qtbot, desktop.icon_pixmaps) if p[0] == 32)
+    title, _ = ask(qtbot, desktop.tooltip)
+    canvas = QImage(560, 300, QImage.Format.Format_ARGB32)
+    canvas.fill(QColor(236, 238, 241))
+    p = QPainter(canvas)
+    p.fillRect(0, 0, 560, 40, QColor(32, 33, 36))
+    p.drawImage(510, 4, argb_image(width, height, data))
+    p.setPen(QColor(230, 230, 230))
+    p.setFont(QFont("Sans", 9))
+    p.drawText(
+        QRectF(10, 0, 300, 40), Qt.AlignmentFlag.AlignVCenter, "panel (Xvfb, fake tray host)"
+    )
+    p.fillRect(180, 52, 370, 100, QColor(48, 48, 52))
+    p.setPen(QColor(255, 255, 255))
+    p.setFont(QFont("Sans", 11, QFont.Weight.Bold))
+    p.drawText(QRectF(192, 58, 350, 22), note.summary + "  (critical)")
+    p.setFont(QFont("Sans", 9))
+    p.drawText(QRectF(192, 82, 350, 66), Qt.TextFlag.TextWordWrap, note.body)
+    p.fillRect(300, 164, 250, 126, QColor(255, 255, 225))
+    p.setPen(QColor(20, 20, 20))
+    p.drawText(QRectF(308, 168, 240, 120), Qt.TextFlag.TextWordWrap, title)
+    p.end()
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / "tray-outage.png"
+    assert canvas.save(str(path))
+    assert note.urgency == 2
+    assert "Grid outage" in title
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_status_window(qapp: QApplication, qtbot: QtBot, dark: bool) -> None:
+    window = StatusWindow()
+    qtbot.addWidget(window)
+    palette = QPalette()
+    if dark:
+        for role, colour in ((QPalette.ColorRole.Window, QColor(37, 37, 40)),
+                             (QPalette.ColorRole.WindowText, QColor(235, 235, 235))):  # fmt: skip
+            palette.setColor(role, colour)
+    window.setPalette(palette)
+    window.show_snapshot(snapshot(), T0)
+    window.resize(420, 220)
+    window.show()
+    qtbot.waitExposed(window)
+    image = window.grab().toImage()
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert image.save(str(ARTIFACTS / f"status-window-{'dark' if dark else 'light'}.png"))
+    assert window.headline.text() == "62 % · Grid connected"
+    assert "Powerwall 62 %" in window.details.text()
+    background = image.pixelColor(5, image.height() - 5)
+    assert (background.lightness() < 100) == dark
