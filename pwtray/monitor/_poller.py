@@ -148,6 +148,24 @@ class Poller:
         """pwtray itself changed these: don't report the change as made elsewhere."""
         self._expected_operation = (mode, round(reserve_percent, 1))
 
+    async def stop(self, grace_s: float = 2.0) -> None:
+        """After cancelling ``run()``: let a cycle in flight finish (briefly), else cancel it.
+
+        ``refresh()`` shields the cycle from its callers' cancellation, so without this a cycle
+        could outlive the poller and find its client closed and its event loop gone.
+        """
+        task = self._cycle_task
+        if task is None or task.done():
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(task), grace_s)
+        except TimeoutError:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        except (GatewayError, asyncio.CancelledError):
+            pass
+
     async def run(self) -> None:
         """Poll until cancelled."""
         while True:

@@ -158,6 +158,7 @@ async def _main(app: QApplication, options: AppOptions, key: str, folder: Path) 
             polling.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await polling
+        await poller.stop()
         server.close()
         tray.hide()
         bridge.close()

@@ -60,6 +60,7 @@ async def polling(
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
+            await poller.stop()
 
 
 def count(sim: Simulator, path: str) -> int:
@@ -279,6 +280,22 @@ async def test_old_firmware_without_system_status_is_asked_once(sim_factory: Sim
     assert s.connectivity is Connectivity.ONLINE
     assert s.capacity_wh == 13_500
     assert s.energy_remaining_wh == pytest.approx(0.6 * 13_500, rel=0.02)
+
+
+async def test_stop_lets_the_cycle_in_flight_finish(sim_factory: SimFactory) -> None:
+    sim = sim_factory()
+    sim.set_fault("slow", latency_ms=300)
+    async with client_for(sim) as client:
+        poller = Poller(client, schedule=FAST)
+        task = asyncio.create_task(poller.run())
+        await asyncio.sleep(0.1)  # the first cycle is waiting on the slow gateway
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await poller.stop()
+        assert poller.cycles == 1  # it completed, not abandoned
+        assert poller._cycle_task is not None
+        assert poller._cycle_task.done()
 
 
 async def test_unsubscribe(sim_factory: SimFactory) -> None:
