@@ -107,7 +107,10 @@ class Notifier:
     def _offer(self, event: Event) -> None:
         if event.kind not in self.enabled:
             return
-        self._emit(Notice(event.title, event.body, event.severity, event.kind))
+        # Each outage and each restore is a real, separate change of the grid (the monitor
+        # already ignores resync flickers), so neither is ever dropped as a duplicate.
+        distinct = event.kind in (EventKind.GRID_OUTAGE, EventKind.GRID_RESTORED)
+        self._emit(Notice(event.title, event.body, event.severity, event.kind), force=distinct)
 
     def _emit(self, notice: Notice, *, force: bool = False) -> None:
         if notice.kind not in self.enabled:

@@ -48,6 +48,16 @@ def test_duplicates_are_suppressed_for_a_while() -> None:
     assert len(shown) == 2
 
 
+def test_a_second_outage_soon_after_a_restore_is_notified_again() -> None:
+    notifier, shown, clock = setup()
+    for _ in range(2):
+        notifier.handle([event(EventKind.GRID_OUTAGE, "Grid outage", clock.now)])
+        clock.now += 20
+        notifier.handle([event(EventKind.GRID_RESTORED, "Grid restored", clock.now)])
+        clock.now += 20
+    assert [n.title for n in shown] == ["Grid outage", "Grid restored"] * 2
+
+
 def test_the_outage_reminder_repeats_until_acknowledged() -> None:
     notifier, shown, clock = setup()
     notifier.handle([event(EventKind.GRID_OUTAGE, "Grid outage", clock.now)])
