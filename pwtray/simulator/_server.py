@@ -960,7 +960,7 @@ def _presented_session(handler: _Handler) -> tuple[str | None, str | None]:
 def _parse_body(body: bytes, content_type: str = "application/json") -> dict[str, Any]:
     if not body:
         return {}
-    if "application/x-www-form-urlencoded" in content_type:
+    if "application/x-www-form-urlencoded" in content_type and not body.lstrip().startswith(b"{"):
         return dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace")))
     try:
         value = json.loads(body)

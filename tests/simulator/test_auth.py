@@ -46,6 +46,18 @@ def test_form_encoded_login_is_accepted(sim_factory: SimFactory) -> None:
     assert response.status_code == 200
 
 
+def test_a_json_body_sent_as_form_is_read_as_json(sim_factory: SimFactory) -> None:
+    sim = sim_factory()  # what `curl -d '{...}'` without a Content-Type header sends
+    body = f'{{"username":"customer","password":"{PASSWORD}","email":"x"}}'
+    with client(sim) as http:
+        response = http.post(
+            "/api/login/Basic",
+            content=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+    assert response.status_code == 200
+
+
 def test_without_a_session_reads_get_401_but_status_answers(sim_factory: SimFactory) -> None:
     sim = sim_factory()
     with client(sim) as http:
