@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sys
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
@@ -269,7 +270,12 @@ class TrayController(QObject):
             return  # repaint only when what the icon shows changes
         self._icon_state, self._dark = state, dark
         self.repaints += 1
-        self.tray.setIcon(icon(state, dark_panel=dark))
+        if sys.platform == "darwin":  # the menu bar tints template (mask) images itself
+            template = icon(state, monochrome=True)
+            template.setIsMask(True)
+            self.tray.setIcon(template)
+        else:
+            self.tray.setIcon(icon(state, dark_panel=dark))
 
     def _tick(self) -> None:
         self.notifier.tick()
