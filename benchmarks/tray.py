@@ -109,6 +109,10 @@ def run(desktop: FakeDesktop, folder: Path, args: argparse.Namespace) -> None:
                 time.sleep(remaining)
             rss = rss_mb(app.pid)
             minutes = (time.perf_counter() - started) / 60
+        except TimeoutError:
+            lines = [line for line in log_path.read_text().splitlines() if "pwtray" in line]
+            print("timed out; the app's log ends with:\n" + "\n".join(lines[-25:]))
+            raise
         finally:
             app.terminate()
             app.wait(20)

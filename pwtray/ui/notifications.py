@@ -61,6 +61,7 @@ class Notifier:
         self._outage: Event | None = None
         self._outage_acknowledged = False
         self._outage_last_shown = 0.0
+        self._outages_said: set[tuple[EventKind, float]] = set()
 
     @property
     def outage_active(self) -> bool:
@@ -107,10 +108,18 @@ class Notifier:
     def _offer(self, event: Event) -> None:
         if event.kind not in self.enabled:
             return
-        # Each outage and each restore is a real, separate change of the grid (the monitor
-        # already ignores resync flickers), so neither is ever dropped as a duplicate.
-        distinct = event.kind in (EventKind.GRID_OUTAGE, EventKind.GRID_RESTORED)
-        self._emit(Notice(event.title, event.body, event.severity, event.kind), force=distinct)
+        notice = Notice(event.title, event.body, event.severity, event.kind)
+        if event.kind in (EventKind.GRID_OUTAGE, EventKind.GRID_RESTORED):
+            # An outage is identified by when it began: the same one is said once, and a new
+            # one is always said, however soon after the last (the monitor already ignores
+            # resync flickers).
+            identity = (event.kind, float(event.data.get("started_at", event.at)))
+            if identity in self._outages_said:
+                return
+            self._outages_said.add(identity)
+            self._emit(notice, force=True)
+        else:
+            self._emit(notice)
 
     def _emit(self, notice: Notice, *, force: bool = False) -> None:
         if notice.kind not in self.enabled:

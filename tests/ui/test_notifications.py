@@ -16,7 +16,7 @@ class Clock:
 
 def event(kind: EventKind, title: str = "t", at: float = 1_800_000_000.0) -> Event:
     severity = Severity.CRITICAL if kind is EventKind.GRID_OUTAGE else Severity.INFO
-    return Event(kind, severity, title, f"{title} body", at)
+    return Event(kind, severity, title, f"{title} body", at, {"started_at": at})
 
 
 def setup(**kw: object) -> tuple[Notifier, list[Notice], Clock]:
@@ -51,9 +51,11 @@ def test_duplicates_are_suppressed_for_a_while() -> None:
 def test_a_second_outage_soon_after_a_restore_is_notified_again() -> None:
     notifier, shown, clock = setup()
     for _ in range(2):
-        notifier.handle([event(EventKind.GRID_OUTAGE, "Grid outage", clock.now)])
+        started = clock.now
+        notifier.handle([event(EventKind.GRID_OUTAGE, "Grid outage", started)])
+        notifier.handle([event(EventKind.GRID_OUTAGE, "Grid outage", started)])  # the same one
         clock.now += 20
-        notifier.handle([event(EventKind.GRID_RESTORED, "Grid restored", clock.now)])
+        notifier.handle([event(EventKind.GRID_RESTORED, "Grid restored", started)])
         clock.now += 20
     assert [n.title for n in shown] == ["Grid outage", "Grid restored"] * 2
 
