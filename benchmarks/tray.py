@@ -77,9 +77,11 @@ def run(desktop: FakeDesktop, folder: Path, args: argparse.Namespace) -> None:
         command = [sys.executable, "-m", "pwtray.cli", "--host", sim.address, "--fingerprint",
                    sim.fingerprint, "--instance-key", "pwtray-bench"]  # fmt: skip
         started = time.perf_counter()
-        app = subprocess.Popen(
-            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        log_path = folder / "pwtray-stderr.log"
+        with log_path.open("w") as log_file:
+            app = subprocess.Popen(
+                [*command, "--verbose"], env=env, stdout=subprocess.DEVNULL, stderr=log_file
+            )
         try:
             wait_for(lambda: desktop.items, 30)
             startup = time.perf_counter() - started
