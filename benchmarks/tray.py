@@ -77,11 +77,10 @@ def run(desktop: FakeDesktop, folder: Path, args: argparse.Namespace) -> None:
         command = [sys.executable, "-m", "pwtray.cli", "--host", sim.address, "--fingerprint",
                    sim.fingerprint, "--instance-key", "pwtray-bench"]  # fmt: skip
         started = time.perf_counter()
-        log_path = folder / "pwtray-stderr.log"
-        with log_path.open("w") as log_file:
-            app = subprocess.Popen(
-                [*command, "--verbose"], env=env, stdout=subprocess.DEVNULL, stderr=log_file
-            )
+        log_path = folder / "state" / "pwtray" / "log" / "pwtray.log"  # the app's own log
+        app = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         try:
             wait_for(lambda: desktop.items, 30)
             startup = time.perf_counter() - started
