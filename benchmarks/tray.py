@@ -51,8 +51,8 @@ def wait_for(condition: object, within_s: float) -> float:
     return time.perf_counter() - started
 
 
-def outage_after(desktop: FakeDesktop, seen: int) -> bool:
-    return any(n.summary == "Grid outage" for n in desktop.notifications[seen:])
+def said_after(desktop: FakeDesktop, seen: int, summary: str) -> bool:
+    return any(n.summary == summary for n in desktop.notifications[seen:])
 
 
 def main() -> None:
@@ -96,14 +96,12 @@ def run(desktop: FakeDesktop, folder: Path, args: argparse.Namespace) -> None:
                 seen = len(desktop.notifications)
                 down = time.time()
                 control.post("/_sim/grid/down")
-                wait_for(lambda seen=seen: outage_after(desktop, seen), 30)
+                wait_for(lambda seen=seen: said_after(desktop, seen, "Grid outage"), 30)
                 note = next(n for n in desktop.notifications[seen:] if n.summary == "Grid outage")
                 delays.append(note.at - down)
                 control.post("/_sim/grid/up")
                 control.post("/_sim/advance", json={"seconds": 60})
-                wait_for(
-                    lambda: any(n.summary == "Grid restored" for n in desktop.notifications), 30
-                )
+                wait_for(lambda seen=seen: said_after(desktop, seen, "Grid restored"), 30)
             control.close()
             remaining = args.rss_minutes * 60 - (time.perf_counter() - started)
             if remaining > 0:
@@ -113,6 +111,7 @@ def run(desktop: FakeDesktop, folder: Path, args: argparse.Namespace) -> None:
         except TimeoutError:
             lines = [line for line in log_path.read_text().splitlines() if "pwtray" in line]
             print("timed out; the app's log ends with:\n" + "\n".join(lines[-25:]))
+            print("the desktop got:", [(n.summary, round(n.at, 1)) for n in desktop.notifications])
             raise
         finally:
             app.terminate()

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from pwtray.simulator._model import CONNECTED, ISLANDED, SiteModel
+from pwtray.simulator._model import ISLANDED, SiteModel
 
 NEVER = "0001-01-01T00:00:00Z"
 PART_NUMBER = "3012170-05-B"
@@ -843,6 +843,3 @@ def login_ok(token: str, email: str | None, when: dt.datetime, ident: Identity) 
 
 def error(code: int, error_text: str, message: str) -> Json:
     return {"code": code, "error": error_text, "message": message}
-
-
-__all__ = ["CONNECTED", "Identity"]

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from pwtray.simulator import _certs, _responses
-from pwtray.simulator._model import CONNECTED, SimClock, SiteModel
+from pwtray.simulator._model import SimClock, SiteModel
 from pwtray.simulator._responses import Identity, Json
 from pwtray.simulator._timeline import FAULT_KINDS, Scenario, ScenarioError, Step, load_scenario
 
@@ -1017,4 +1017,4 @@ def running(config: SimulatorConfig | None = None) -> Iterator[Simulator]:
         sim.stop()
 
 
-__all__ = ["CONNECTED", "RequestRecord", "Simulator", "SimulatorConfig", "running"]
+__all__ = ["RequestRecord", "Simulator", "SimulatorConfig", "running"]

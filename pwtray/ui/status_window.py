@@ -8,6 +8,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from pwtray.monitor import Snapshot
+from pwtray.ui.texts import status_line, tooltip
 
 
 class StatusWindow(QWidget):
@@ -29,7 +30,5 @@ class StatusWindow(QWidget):
         layout.addWidget(self.details)
 
     def show_snapshot(self, snapshot: Snapshot, now: float) -> None:
-        from pwtray.ui.tray import status_line, tooltip
-
         self.headline.setText(status_line(snapshot))
         self.details.setText(tooltip(snapshot, now))

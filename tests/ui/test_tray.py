@@ -152,3 +152,19 @@ def test_the_menu(tray: TrayController) -> None:
         "Quit",
     ):
         assert entry in texts
+
+
+def test_a_second_outage_is_notified_again(tray: TrayController, desktop: FakeDesktop,
+                                           qtbot: QtBot) -> None:  # fmt: skip
+    seen = len(desktop.notifications)
+    for start in (T0, T0 + 60):
+        outage = Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, "Grid outage", f"down {start}",
+                       start, {"started_at": start})  # fmt: skip
+        restored = Event(EventKind.GRID_RESTORED, Severity.INFO, "Grid restored", f"up {start}",
+                         start + 30, {"started_at": start})  # fmt: skip
+        publish(tray, snapshot(grid=GridState.ISLANDED, taken_at=start), [outage])
+        qtbot.wait(200)
+        publish(tray, snapshot(taken_at=start + 30), [restored])
+        qtbot.wait(200)
+    qtbot.waitUntil(lambda: len(desktop.notifications) >= seen + 4, timeout=8000)
+    assert [n.summary for n in desktop.notifications[seen:]] == ["Grid outage", "Grid restored"] * 2
