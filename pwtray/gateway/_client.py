@@ -444,7 +444,8 @@ class GatewayClient:
                 pass
         logins_before = self.login_count
         response = await self._send(method, path, json_body, use)
-        if response.status_code == 502 and self.login_count != logins_before:
+        overlapped = self.login_count != logins_before
+        if response.status_code == 502 and overlapped and self._generation is Generation.LEGACY:
             # A 1.x login that overlapped this read stopped the Powerwalls under it; the login
             # starts them again, so wait for it and read once more.
             async with self._login_lock:
