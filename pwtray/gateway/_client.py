@@ -139,7 +139,6 @@ class GatewayClient:
         self._password = password
         self._email = email
         self._context = pinned_context(fingerprint)
-        self._pinned = fingerprint is not None
         self._http = http or make_http_client(self._context, timeouts, max_connections)
         self._owns_http = http is None
         self._generation = generation or (session.generation if session else None)

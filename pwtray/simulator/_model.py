@@ -108,7 +108,6 @@ class SiteModel:
     load_meter: Meter = field(default_factory=lambda: Meter(1_595_342.4, 0.0))
     solar_meter: Meter = field(default_factory=lambda: Meter(2_655.5, 1_269_175.5))
     grid_faults: list[GridFault] = field(default_factory=list)
-    outage_started_s: float | None = None
     _t_s: float = 0.0
     _spikes: dict[int, list[tuple[float, float, float]]] = field(default_factory=dict)
 
@@ -144,7 +143,6 @@ class SiteModel:
         self.utility_up = False
         if self.island_state != ISLANDED:
             self.island_state = ISLANDED
-            self.outage_started_s = self._t_s
             self.grid_faults.append(
                 GridFault(int(self.now().timestamp() * 1000), "PINV_a006_vfCheckUnderFrequency")
             )
@@ -181,7 +179,6 @@ class SiteModel:
         if self.island_state in (TO_GRID, TO_ISLAND) and self._t_s >= self.transition_until_s:
             if self.island_state == TO_GRID:
                 self.island_state = CONNECTED
-                self.outage_started_s = None
             else:
                 self.island_state = ISLANDED
 

@@ -24,8 +24,7 @@ import threading
 import time
 import urllib.parse
 from collections import deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1007,14 +1006,4 @@ def _close(conn: socket.socket) -> None:
         conn.close()
 
 
-@contextmanager
-def running(config: SimulatorConfig | None = None) -> Iterator[Simulator]:
-    """``with running(cfg) as sim:`` — start a simulator and always stop it."""
-    sim = Simulator(config).start()
-    try:
-        yield sim
-    finally:
-        sim.stop()
-
-
-__all__ = ["RequestRecord", "Simulator", "SimulatorConfig", "running"]
+__all__ = ["RequestRecord", "Simulator", "SimulatorConfig"]
