@@ -9,7 +9,7 @@ It must not import anything from the rest of ``pwtray``: it is the independent c
 client, so a mistake shared by both cannot pass the tests.
 """
 
-from pwtray.simulator._server import Simulator, SimulatorConfig
-from pwtray.simulator._timeline import SCENARIOS, ScenarioError, load_scenario
+from ._server import Simulator, SimulatorConfig
+from ._timeline import SCENARIOS, ScenarioError, load_scenario
 
 __all__ = ["SCENARIOS", "ScenarioError", "Simulator", "SimulatorConfig", "load_scenario"]

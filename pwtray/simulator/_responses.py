@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from pwtray.simulator._model import ISLANDED, SiteModel
+from ._model import ISLANDED, SiteModel
 
 NEVER = "0001-01-01T00:00:00Z"
 PART_NUMBER = "3012170-05-B"

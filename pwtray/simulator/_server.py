@@ -29,10 +29,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pwtray.simulator import _certs, _responses
-from pwtray.simulator._model import SimClock, SiteModel
-from pwtray.simulator._responses import Identity, Json
-from pwtray.simulator._timeline import FAULT_KINDS, Scenario, ScenarioError, Step, load_scenario
+from . import _certs, _responses
+from ._model import SimClock, SiteModel
+from ._responses import Identity, Json
+from ._timeline import FAULT_KINDS, Scenario, ScenarioError, Step, load_scenario
 
 ALLOWED_SNI = frozenset({"teg", "powerwall", "powerpack"})
 IDLE_TIMEOUT_S = 30.0

@@ -8,8 +8,8 @@ import sys
 import threading
 from pathlib import Path
 
-from pwtray.simulator._server import Simulator, SimulatorConfig
-from pwtray.simulator._timeline import SCENARIOS, ScenarioError
+from ._server import Simulator, SimulatorConfig
+from ._timeline import SCENARIOS, ScenarioError
 
 
 def build_parser() -> argparse.ArgumentParser:
