@@ -13,6 +13,7 @@ The gateway is a separate ``pwtray-sim`` process, so its CPU is not counted.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import random
 import statistics
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -42,9 +44,9 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def wait_for(condition: object, within_s: float) -> float:
+def wait_for(condition: Callable[[], object], within_s: float) -> float:
     started = time.perf_counter()
-    while not condition():  # type: ignore[operator]
+    while not condition():
         if time.perf_counter() - started > within_s:
             raise TimeoutError
         time.sleep(0.01)
@@ -96,12 +98,12 @@ def run(desktop: FakeDesktop, folder: Path, args: argparse.Namespace) -> None:
                 seen = len(desktop.notifications)
                 down = time.time()
                 control.post("/_sim/grid/down")
-                wait_for(lambda seen=seen: said_after(desktop, seen, "Grid outage"), 30)
+                wait_for(functools.partial(said_after, desktop, seen, "Grid outage"), 30)
                 note = next(n for n in desktop.notifications[seen:] if n.summary == "Grid outage")
                 delays.append(note.at - down)
                 control.post("/_sim/grid/up")
                 control.post("/_sim/advance", json={"seconds": 60})
-                wait_for(lambda seen=seen: said_after(desktop, seen, "Grid restored"), 30)
+                wait_for(functools.partial(said_after, desktop, seen, "Grid restored"), 30)
             control.close()
             remaining = args.rss_minutes * 60 - (time.perf_counter() - started)
             if remaining > 0:

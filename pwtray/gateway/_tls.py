@@ -97,7 +97,7 @@ async def read_certificate(
 ) -> bytes:
     """The DER certificate a TLS server presents (nothing is sent after the handshake)."""
     context = pinned_context(None)
-    reader, writer = await asyncio.wait_for(
+    _reader, writer = await asyncio.wait_for(
         asyncio.open_connection(ip, port, ssl=context, server_hostname=server_hostname),
         timeout_s,
     )
@@ -110,5 +110,4 @@ async def read_certificate(
             await asyncio.wait_for(writer.wait_closed(), 1.0)
     if not der:
         raise ssl.SSLError("the server presented no certificate")
-    del reader
     return der

@@ -83,7 +83,6 @@ def derive(
 ) -> tuple[list[Event], Memory]:
     """Events for the step from ``previous`` to ``current``, and the memory to pass next time."""
     events: list[Event] = []
-    now = current.taken_at
     memory = _grid(previous, current, memory, events)
     memory = _battery(previous, current, memory, settings, events)
     memory = _connectivity(previous, current, memory, settings, events)
@@ -91,7 +90,7 @@ def derive(
     _settings_changed(previous, current, expected_operation, events)
     if current.resumed_after_s is not None and previous is not None:
         events.append(_resumed(previous, current))
-    return [e if e.at == now else replace(e, at=now) for e in events], memory
+    return events, memory
 
 
 # ---------------------------------------------------------------------- grid

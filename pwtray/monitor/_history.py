@@ -351,8 +351,6 @@ class HistoryStore:
         covering = [t for t in tables if t[2] <= start] or tables[:1]
         usable = [t for t in covering if t[1] <= bucket]
         name, resolution, _ = usable[0] if usable else covering[-1]
-        if name == "samples" and end > now - 120:
-            self.maintain(now)  # nothing to do for raw reads, but keeps rollups current
         if max_points is None:
             rows = self._db.execute(
                 f"SELECT ts, {SERIES_COLUMNS} FROM {name} WHERE ts >= ? AND ts < ? ORDER BY ts",  # noqa: S608

@@ -84,9 +84,6 @@ class Snapshot:
     last_success_at: float | None = None
     resumed_after_s: float | None = None  # set on the first snapshot after a sleep
 
-    def __hash__(self) -> int:
-        return hash((self.taken_at, self.connectivity))
-
     @property
     def age_s(self) -> float | None:
         """Seconds between the newest live reading and this snapshot."""

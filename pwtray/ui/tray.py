@@ -230,4 +230,4 @@ class TrayController(QObject):
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
-__all__ = ["TrayController", "icon_state", "status_line", "tooltip"]
+__all__ = ["TrayController", "icon_state"]
