@@ -60,6 +60,7 @@ MIGRATIONS: list[list[str]] = [
     ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+ROLL_GRACE_S = 120.0
 COUNTER_FIELDS = ("site_imp", "site_exp", "bat_imp", "bat_exp", "load_imp", "solar_exp")
 SERIES_COLUMNS = "soe, site_w, battery_w, load_w, solar_w, off_grid"
 
@@ -308,10 +309,13 @@ class HistoryStore:
         """Roll finished minutes and quarter hours up, and drop what retention no longer keeps."""
         now = self._clock() if now is None else now
         self._last_maintain = now
+        # A reading is stamped when the meters were read and stored a moment later: rolling up
+        # only what is ROLL_GRACE_S old keeps a late reading from missing its minute for good.
+        settled = now - ROLL_GRACE_S
         with _transaction(self._db):
-            self._roll("samples", "minute", 60, now)
-            self._roll("minute", "quarter", 900, now)
-            self._roll("quarter", "hour", 3600, now)
+            self._roll("samples", "minute", 60, settled)
+            self._roll("minute", "quarter", 900, settled)
+            self._roll("quarter", "hour", 3600, settled)
             self._db.execute("DELETE FROM samples WHERE ts < ?", (now - self.retention.raw_s,))
             self._db.execute("DELETE FROM minute WHERE ts < ?", (now - self.retention.minute_s,))
 
@@ -444,6 +448,23 @@ class HistoryStore:
                                              d.battery_discharge_wh)
             ])  # fmt: skip
         return len(days)
+
+    def export_outages_csv(self, out: IO[str], start: float = 0.0, end: float = math.inf) -> int:
+        """The outage log; an outage still going on has an empty end and duration."""
+        writer = csv.writer(out)
+        writer.writerow(["start", "end", "duration_min", "lowest_soe_percent", "home_kwh",
+                         "battery_kwh"])  # fmt: skip
+        outages = self.outages(start, end)
+        for o in outages:
+            writer.writerow([
+                self._iso(o.start),
+                "" if o.end is None else self._iso(o.end),
+                "" if o.duration_s is None else f"{o.duration_s / 60:.1f}",
+                _fmt(o.lowest_soe),
+                "" if o.energy_used_wh is None else f"{o.energy_used_wh / 1000:.3f}",
+                "" if o.battery_supplied_wh is None else f"{o.battery_supplied_wh / 1000:.3f}",
+            ])  # fmt: skip
+        return len(outages)
 
     def _day(self, ts: float) -> dt.date:
         return dt.datetime.fromtimestamp(ts, self._tz).astimezone(self._tz).date()

@@ -139,9 +139,8 @@ async def _main(app: QApplication, options: AppOptions, key: str, folder: Path) 
     def refresh() -> None:
         asyncio.ensure_future(poller.refresh())  # noqa: RUF006 - joins the poller's own cycle
 
-    tray = TrayController(
-        bridge, notifier, on_quit=quit_event.set, on_refresh=refresh, clock=time.time
-    )
+    tray = TrayController(bridge, notifier, on_quit=quit_event.set, on_refresh=refresh,
+                          clock=time.time, history=history)  # fmt: skip
     server = QLocalServer()
     QLocalServer.removeServer(key)  # a stale name from a crashed run
     server.listen(key)

@@ -15,11 +15,24 @@ import math
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
+from PySide6.QtGui import (
+    QColor,
+    QFocusEvent,
+    QFont,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+    QPolygonF,
+    QRegion,
+)
 from PySide6.QtWidgets import QWidget
 
 from pwtray.gateway import GridState
 from pwtray.monitor import Connectivity, Snapshot
+from pwtray.ui.texts import DEFAULT_UNITS, Units
 
 IDLE_W = 30.0
 FRAME_MS = 40  # 25 frames a second
@@ -114,8 +127,14 @@ class FlowDiagram(QWidget):
         super().__init__(parent)
         self.setMinimumSize(360, 300)
         self.setAccessibleName("Power flow")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # arrows pick a node, Enter opens it
         self.state: FlowState | None = None
         self.reduce_motion = False
+        self.units: Units = DEFAULT_UNITS
+        self.selected: Node = Node.POWERWALL
+        self._static: QPixmap | None = None
+        self._static_key_drawn: tuple[object, ...] = ()
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # the pixmap covers it all
         self._phase = 0.0
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
@@ -131,6 +150,10 @@ class FlowDiagram(QWidget):
     def set_reduce_motion(self, reduce: bool) -> None:
         self.reduce_motion = reduce
         self._sync_timer()
+        self.update()
+
+    def set_units(self, units: Units) -> None:
+        self.units = units
         self.update()
 
     def is_animating(self) -> bool:
@@ -155,9 +178,15 @@ class FlowDiagram(QWidget):
     def hideEvent(self, event: object) -> None:
         self._timer.stop()
 
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        self.update()  # the focus ring
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        self.update()
+
     def _advance(self) -> None:
         self._phase = (self._phase + FRAME_MS / 1000.0) % 1000.0
-        self.update()
+        self.update(self._dirty_region())
 
     # ------------------------------------------------------------------ geometry
     def node_centres(self) -> dict[Node, QPointF]:
@@ -184,14 +213,72 @@ class FlowDiagram(QWidget):
                 math.dist((centre.x(), centre.y()), (event.position().x(), event.position().y()))
                 <= self.radius()
             ):
+                self.selected = node
+                self.update()
                 self.node_clicked.emit(node)
                 return
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        nodes = list(self.node_centres())
+        index = nodes.index(self.selected) if self.selected in nodes else 0
+        key = event.key()
+        if key in (Qt.Key.Key_Right, Qt.Key.Key_Down):
+            self.selected = nodes[(index + 1) % len(nodes)]
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Up):
+            self.selected = nodes[(index - 1) % len(nodes)]
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.node_clicked.emit(self.selected)
+        else:
+            super().keyPressEvent(event)
+            return
+        self.setAccessibleName(f"Power flow, {self.selected.value} selected")
+        self.update()
+
     # ------------------------------------------------------------------ painting
     def paintEvent(self, event: QPaintEvent) -> None:
+        """The still picture comes from a cached pixmap; only the dots are drawn every frame."""
         p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        key = self._static_key()
+        if self._static is None or key != self._static_key_drawn:
+            self._static = self._paint_static()
+            self._static_key_drawn = key
+        p.drawPixmap(0, 0, self._static)
+        state = self.state
+        if state is not None and state.live:
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            centres, hub, r = self.node_centres(), self.hub(), self.radius()
+            for node, centre in centres.items():
+                path = state.path(node)
+                if path is not None and path.active:
+                    self._dots(p, centre, hub, r, path, _node_colour(node, path))
+        p.end()
+
+    def _static_key(self) -> tuple[object, ...]:
+        return (self.state, self.size(), self.devicePixelRatioF(), self.palette().cacheKey(),
+                self.hasFocus(), self.selected, self.units)  # fmt: skip
+
+    def _dirty_region(self) -> QRegion:
+        """Where the dots move: the active paths' bounding boxes, not the whole widget."""
+        region = QRegion()
+        if self.state is None:
+            return region
+        hub, r = self.hub(), self.radius()
+        for node, centre in self.node_centres().items():
+            path = self.state.path(node)
+            if path is not None and path.active:
+                edge = _towards(centre, hub, r)
+                box = QRectF(edge, hub).normalized().adjusted(-6, -6, 6, 6)
+                region += box.toAlignedRect()
+        return region
+
+    def _paint_static(self) -> QPixmap:
+        ratio = self.devicePixelRatioF()
+        pixmap = QPixmap(self.size() * ratio)
+        pixmap.setDevicePixelRatio(ratio)
         palette = self.palette()
+        pixmap.fill(palette.window().color())
+        p = QPainter(pixmap)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         text = palette.windowText().color()
         dim = QColor(text)
         dim.setAlpha(110)
@@ -207,11 +294,14 @@ class FlowDiagram(QWidget):
             width = 2.0 + (min(path.watts, 10_000) / 10_000 * 6 if path and active else 0)
             p.setPen(QPen(colour, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
             p.drawLine(_towards(centre, hub, r), hub)
-            if active and path is not None:
-                self._dots(p, centre, hub, r, path, colour)
         for node, centre in centres.items():
             path = state.path(node) if state else None
             self._node(p, node, centre, r, path, text, dim, live)
+        if self.hasFocus() and self.selected in centres:
+            centre = centres[self.selected]
+            p.setPen(QPen(palette.highlight().color(), 2, Qt.PenStyle.DashLine))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawEllipse(centre, r + 14, r + 14)
         if state is not None and not state.live:
             since = (
                 dt.datetime.fromtimestamp(state.since).astimezone().strftime("%H:%M")
@@ -223,6 +313,7 @@ class FlowDiagram(QWidget):
             p.drawText(QRectF(0, 0, self.width(), 24), Qt.AlignmentFlag.AlignCenter,
                        f"Not live — readings from {since}")  # fmt: skip
         p.end()
+        return pixmap
 
     def _dots(self, p: QPainter, centre: QPointF, hub: QPointF, r: float, path: Path,
               colour: QColor) -> None:  # fmt: skip
@@ -276,7 +367,7 @@ class FlowDiagram(QWidget):
         p.setFont(_font(10, bold=True))
         p.drawText(QRectF(centre.x() - 2 * r, centre.y() - r * 0.55, 4 * r, r * 0.5),
                    Qt.AlignmentFlag.AlignCenter, node.value)  # fmt: skip
-        value = "—" if path is None else f"{path.watts / 1000:.1f} kW"
+        value = self.units.power(None if path is None else path.watts)
         if node is Node.POWERWALL and state is not None and state.soe_percent is not None:
             value = f"{state.soe_percent:.0f} %"
         p.setFont(_font(12, bold=False))
@@ -286,7 +377,9 @@ class FlowDiagram(QWidget):
             p.setFont(_font(9, bold=False))
             verb = "supplying" if path.into_hub else "charging"
             below = QRectF(centre.x() - 2 * r, centre.y() + r + 8, 4 * r, 18)
-            p.drawText(below, Qt.AlignmentFlag.AlignCenter, f"{verb} {path.watts / 1000:.1f} kW")
+            p.drawText(
+                below, Qt.AlignmentFlag.AlignCenter, f"{verb} {self.units.power(path.watts)}"
+            )
         if node is Node.GRID and state is not None and state.outage:
             self._outage_badge(p, centre, r, state.grid is GridState.TRANSITION_TO_GRID)
 

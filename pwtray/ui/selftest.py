@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from pwtray import __version__
@@ -37,6 +38,8 @@ def run_selftest() -> int:
     print(f"pwtray {__version__} self-test on {sys.platform}, Python {sys.version.split()[0]}, "
           f"Qt platform {QApplication.platformName()}")  # fmt: skip
     check("modules", True, _imports)
+    check("Qt binding keeps references", True, qt_binding_keeps_references)
+    check("main window and charts", True, _window)
     check("icon painting", True, _icons)
     check("system tray", False, _tray)
     check("HTTPS to the built-in simulator", True, _https)
@@ -61,6 +64,48 @@ def _imports() -> str:
     del platformdirs, qasync, pwtray
     versions = (("httpx", httpx), ("msgspec", msgspec), ("cryptography", cryptography))
     return ", ".join(f"{name} {module.__version__}" for name, module in versions)
+
+
+def qt_binding_keeps_references(calls: int = 2000) -> str:
+    """Some PySide6 builds (6.12.0) drop a reference to None on every void method call. On
+    CPython before 3.12 that aborts a long-running app ("none_dealloc") after some hours."""
+    from PySide6 import __version__ as pyside_version
+    from PySide6.QtWidgets import QLabel
+
+    label = QLabel()
+    label.setText("warm-up")
+    before = sys.getrefcount(None)
+    for _ in range(calls):
+        label.setText("x")
+        label.setWordWrap(True)
+    lost = before - sys.getrefcount(None)
+    if lost >= calls:
+        raise RuntimeError(
+            f"PySide6 {pyside_version} loses a reference to None per call ({lost} in "
+            f"{2 * calls} calls): pwtray would crash after hours; use another PySide6 version"
+        )
+    return f"PySide6 {pyside_version}"
+
+
+def _window() -> str:
+    import tempfile
+    from pathlib import Path
+
+    from pwtray.monitor import HistoryStore
+    from pwtray.ui.window import MainWindow
+
+    with tempfile.TemporaryDirectory(prefix="pwtray-selftest-") as folder:
+        store = HistoryStore(Path(folder, "history.sqlite"))
+        window = MainWindow(store, state_file=Path(folder, "window.ini"))
+        window.tabs.setCurrentIndex(1)
+        image = window.grab()
+        window.close()
+        window.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        store.close()
+    if image.isNull():
+        raise RuntimeError("the window could not be drawn")
+    return f"drawn at {image.width()}x{image.height()} with the history charts"
 
 
 def _icons() -> str:

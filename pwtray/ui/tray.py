@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
@@ -13,12 +14,14 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon
 
 from pwtray import __version__
 from pwtray.gateway import GridState
-from pwtray.monitor import Connectivity, Event, Severity, Snapshot
+from pwtray.monitor import Connectivity, Event, HistoryStore, Severity, Snapshot
 from pwtray.ui.bridge import MonitorBridge
 from pwtray.ui.icon import Condition, Flow, Grid, IconState, icon
 from pwtray.ui.notifications import Notice, Notifier
-from pwtray.ui.status_window import StatusWindow
 from pwtray.ui.texts import status_line, tooltip
+
+if TYPE_CHECKING:  # the window (pyqtgraph, numpy) loads on first open, not at start
+    from pwtray.ui.window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +73,12 @@ class TrayController(QObject):
         on_quit: Callable[[], None],
         on_refresh: Callable[[], None],
         clock: Callable[[], float],
+        history: HistoryStore | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.bridge = bridge
+        self.history = history
         self.notifier = notifier
         self._clock = clock
         self._on_quit = on_quit
@@ -84,7 +89,7 @@ class TrayController(QObject):
         self.repaints = 0
         self.tray = QSystemTrayIcon(self)
         self.tray.setToolTip("pwtray — connecting to the gateway…")
-        self.window: StatusWindow | None = None
+        self.window: MainWindow | None = None
         self._build_menu()
         self.tray.activated.connect(self._activated)
         bridge.snapshot_changed.connect(self.show_snapshot)
@@ -164,7 +169,9 @@ class TrayController(QObject):
 
     def open_window(self) -> None:
         if self.window is None:
-            self.window = StatusWindow()
+            from pwtray.ui.window import MainWindow  # first open only
+
+            self.window = MainWindow(self.history, clock=self._clock, on_refresh=self._on_refresh)
         if self._snapshot is not None:
             self.window.show_snapshot(self._snapshot, self._clock())
         self.window.show()

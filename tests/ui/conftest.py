@@ -51,6 +51,12 @@ def qapp(desktop: FakeDesktop) -> Iterator[QApplication]:
 
 
 @pytest.fixture(autouse=True)
+def _private_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Window state (and anything else under the user's state directory) stays in the test."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
+@pytest.fixture(autouse=True)
 def _collect_garbage() -> Iterator[None]:
     yield
     gc.collect()  # dangling Qt timers segfault later tests otherwise

@@ -1,19 +1,16 @@
 """Pictures for people to look at (saved under artifacts/): the tray icon and notification the
-app sent over D-Bus, drawn on a panel, and the status window in light and dark palettes."""
+app sent over D-Bus, drawn on a panel. (The main window's pictures: test_window.py.)"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from pytestqt.qtbot import QtBot
 
 from pwtray.gateway import GridState
 from pwtray.monitor import Event, EventKind, Severity
-from pwtray.ui.status_window import StatusWindow
 from pwtray.ui.tray import TrayController
 from tests.ui.fakedesktop import FakeDesktop
 from tests.ui.test_tray import T0, ask, publish, snapshot
@@ -68,26 +65,3 @@ def test_tray_and_notification_during_an_outage(tray: TrayController, desktop: F
     assert canvas.save(str(path))
     assert note.urgency == 2
     assert "Grid outage" in title
-
-
-@pytest.mark.parametrize("dark", [False, True])
-def test_status_window(qapp: QApplication, qtbot: QtBot, dark: bool) -> None:
-    window = StatusWindow()
-    qtbot.addWidget(window)
-    palette = QPalette()
-    if dark:
-        for role, colour in ((QPalette.ColorRole.Window, QColor(37, 37, 40)),
-                             (QPalette.ColorRole.WindowText, QColor(235, 235, 235))):  # fmt: skip
-            palette.setColor(role, colour)
-    window.setPalette(palette)
-    window.show_snapshot(snapshot(), T0)
-    window.resize(420, 220)
-    window.show()
-    qtbot.waitExposed(window)
-    image = window.grab().toImage()
-    ARTIFACTS.mkdir(exist_ok=True)
-    assert image.save(str(ARTIFACTS / f"status-window-{'dark' if dark else 'light'}.png"))
-    assert window.headline.text() == "62 % · Grid connected"
-    assert "Powerwall 62 %" in window.details.text()
-    background = image.pixelColor(5, image.height() - 5)
-    assert (background.lightness() < 100) == dark
