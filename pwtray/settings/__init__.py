@@ -2,5 +2,40 @@
 
 from pwtray.settings import _autostart as autostart
 from pwtray.settings._logging import log_dir, setup_logging
+from pwtray.settings._secrets import KeyringSecrets, SecretStore
+from pwtray.settings._store import (
+    NOTIFICATION_KINDS,
+    SCHEMA,
+    Connection,
+    Display,
+    History,
+    Loaded,
+    Notifications,
+    Polling,
+    Settings,
+    default_path,
+    dumps,
+    load,
+    save,
+)
 
-__all__ = ["autostart", "log_dir", "setup_logging"]
+__all__ = [
+    "NOTIFICATION_KINDS",
+    "SCHEMA",
+    "Connection",
+    "Display",
+    "History",
+    "KeyringSecrets",
+    "Loaded",
+    "Notifications",
+    "Polling",
+    "SecretStore",
+    "Settings",
+    "autostart",
+    "default_path",
+    "dumps",
+    "load",
+    "log_dir",
+    "save",
+    "setup_logging",
+]
