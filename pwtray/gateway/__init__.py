@@ -14,6 +14,7 @@ from pwtray.gateway._client import (
 )
 from pwtray.gateway._concurrency import concurrently
 from pwtray.gateway._discovery import DiscoveredGateway, discover, fetch_fingerprint
+from pwtray.gateway._doctor import Check, Diagnosis, diagnose, spaced_fingerprint
 from pwtray.gateway._exceptions import (
     AuthenticationError,
     CertificateChangedError,
@@ -40,6 +41,7 @@ from pwtray.gateway._models import (
     Status,
     SystemStatus,
 )
+from pwtray.gateway._netinfo import SECTIONS, Section, network_info, read_section
 from pwtray.gateway._redact import RedactingFilter, redact
 from pwtray.gateway._redact import install as _install_redaction
 from pwtray.gateway._scale import api_to_app, app_to_api
@@ -48,8 +50,11 @@ from pwtray.gateway._tls import normalize_fingerprint, pinned_context
 _install_redaction()  # httpcore logs response headers (Set-Cookie!) at DEBUG level
 
 __all__ = [
+    "SECTIONS",
     "AuthenticationError",
     "CertificateChangedError",
+    "Check",
+    "Diagnosis",
     "DiscoveredGateway",
     "EndpointNotSupportedError",
     "GatewayAddress",
@@ -69,6 +74,7 @@ __all__ = [
     "PermissionDeniedError",
     "Powerwalls",
     "RedactingFilter",
+    "Section",
     "Session",
     "SiteInfo",
     "SiteMaster",
@@ -81,10 +87,14 @@ __all__ = [
     "app_to_api",
     "concurrently",
     "decode",
+    "diagnose",
     "discover",
     "fetch_fingerprint",
     "make_http_client",
+    "network_info",
     "normalize_fingerprint",
     "pinned_context",
+    "read_section",
     "redact",
+    "spaced_fingerprint",
 ]

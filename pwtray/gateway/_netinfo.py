@@ -1,0 +1,151 @@
+"""The gateway's network and site information, read section by section for the Network info
+dialog. Every section is read on its own: one that fails says what it could not read, in words,
+and the others still show."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from pwtray.gateway._client import GatewayClient
+from pwtray.gateway._exceptions import EndpointNotSupportedError, GatewayError
+
+Rows = list[tuple[str, str]]
+INTERFACES = {"EthType": "Ethernet", "WifiType": "Wi-Fi", "GsmType": "Cellular"}
+UPTIME = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:([\d.]+)s?)?$")
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    rows: Rows = field(default_factory=list)
+    error: str | None = None  # what could not be read, for a person
+
+
+def _yes(value: bool | None) -> str:
+    return "—" if value is None else "yes" if value else "no"
+
+
+async def _networks(gw: GatewayClient) -> Rows:
+    rows: Rows = []
+    for net in await gw.networks():
+        state = []
+        if net.enabled is not None:
+            state.append("enabled" if net.enabled else "disabled")
+        if net.active or net.connected:
+            state.append("active")
+        if net.primary:
+            state.append("primary")
+        for what, value in (("internet", net.last_internet_connected),
+                            ("Tesla", net.last_tesla_connected)):  # fmt: skip
+            if value is not None:
+                state.append(f"{what} {'reachable' if value else 'NOT reachable'}")
+        addresses = ", ".join(net.addresses) or "no address"
+        kind = INTERFACES.get(net.interface or "", net.interface or "Network")
+        name = (
+            "" if net.label.endswith("_tesla_internal_default") or net.label == kind else net.label
+        )
+        security = f", security {net.security_type}" if net.security_type else ""
+        described = ", ".join(state) or "state unknown"
+        rows.append((f"{kind} {name}".strip(), f"{addresses} — {described}{security}"))
+    return rows or [("Networks", "none configured")]
+
+
+async def _wifi(gw: GatewayClient) -> Rows:
+    return [("Security types offered", ", ".join(await gw.wifi_security_types()) or "none")]
+
+
+async def _connectivity(gw: GatewayClient) -> Rows:
+    tests = await gw.connectivity_tests(timeout_s=20.0)
+    if tests.results is None:
+        return [("Tests", "still running when pwtray stopped waiting")]
+    return [
+        (name.replace("_", " "), "passed" if r.passed else f"FAILED {r.error}".strip())
+        for name, r in sorted(tests.results.items())
+    ]
+
+
+async def _site(gw: GatewayClient) -> Rows:
+    info = await gw.site_info()
+    grid = info.grid_code
+    code = grid if isinstance(grid, str) else getattr(grid, "grid_code", None)
+    rows: Rows = [("Name", info.site_name), ("Time zone", info.timezone or "—")]
+    if info.nominal_system_power_kW is not None:
+        rows.append(("Nominal power", f"{info.nominal_system_power_kW:g} kW"))
+    if info.nominal_system_energy_kWh is not None:
+        rows.append(("Nominal energy", f"{info.nominal_system_energy_kWh:g} kWh"))
+    rows.append(("Grid code", str(code or "—")))
+    return rows
+
+
+async def _firmware(gw: GatewayClient) -> Rows:
+    status = await gw.status()
+    rows: Rows = [("Firmware", status.firmware), ("Gateway DIN", status.din or "—")]
+    if status.up_time_seconds:
+        rows.append(("Up for", _uptime(status.up_time_seconds)))
+    try:
+        update = await gw.update_status()
+    except EndpointNotSupportedError:
+        rows.append(("Update status", "not offered by this firmware"))
+    else:
+        version = f" (version {update.version})" if update.version else ""
+        state = update.state.strip("/").replace("_", " ") or "unknown"
+        rows.append(("Update status", f"{state}{version}"))
+    return rows
+
+
+async def _tesla(gw: GatewayClient) -> Rows:
+    nets = await gw.networks()
+    reachable = [n.last_tesla_connected for n in nets if n.last_tesla_connected is not None]
+    rows: Rows = [("Connected to Tesla", _yes(any(reachable)) if reachable else "not reported")]
+    registration = await gw.registration()
+    rows.append(("Registered", _yes(registration.registered)))
+    return rows
+
+
+async def _powerwalls(gw: GatewayClient) -> Rows:
+    pws = await gw.powerwalls()
+    rows: Rows = [
+        (f"Powerwall {i}", f"serial {p.serial_number}, part {p.part_number}")
+        for i, p in enumerate(pws.powerwalls, start=1)
+    ]
+    return rows or [("Powerwalls", "none reported")]
+
+
+def _uptime(text: str) -> str:
+    """The gateway's ``230h55m0.123s`` as ``9 days 14 h 55 min``."""
+    match = UPTIME.match(text.strip())
+    if not match or not any(match.groups()):
+        return text
+    hours, minutes = int(match.group(1) or 0), int(match.group(2) or 0)
+    days, hours = divmod(hours, 24)
+    day_text = f"{days} day{'s' if days != 1 else ''} " if days else ""
+    return f"{day_text}{hours} h {minutes:02d} min"
+
+
+SECTIONS: tuple[tuple[str, Callable[[GatewayClient], Awaitable[Rows]]], ...] = (
+    ("Networks", _networks),
+    ("Wi-Fi", _wifi),
+    ("Connectivity tests", _connectivity),
+    ("Site", _site),
+    ("Firmware and updates", _firmware),
+    ("Tesla connection", _tesla),
+    ("Powerwalls", _powerwalls),
+)
+
+
+async def read_section(gw: GatewayClient, title: str) -> Section:
+    reader = dict(SECTIONS)[title]
+    try:
+        return Section(title, await reader(gw))
+    except EndpointNotSupportedError as exc:
+        return Section(title, error=str(exc))
+    except GatewayError as exc:
+        return Section(title, error=f"Could not read this: {exc}")
+
+
+async def network_info(gw: GatewayClient) -> list[Section]:
+    """All sections, read concurrently; each one independent of the others."""
+    return list(await asyncio.gather(*(read_section(gw, title) for title, _ in SECTIONS)))

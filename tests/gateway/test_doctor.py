@@ -1,0 +1,99 @@
+"""The connection doctor and the network information, against simulators over real TLS."""
+
+from __future__ import annotations
+
+import socket
+
+from pwtray.gateway import diagnose, network_info, spaced_fingerprint
+from pwtray.simulator import Simulator
+from tests.conftest import PASSWORD, SimFactory
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_a_healthy_gateway_passes_every_check(sim: Simulator) -> None:
+    result = await diagnose(sim.address, fingerprint=sim.fingerprint, password=PASSWORD)
+    assert [(c.name, c.ok) for c in result.checks] == [
+        ("Reachable", True), ("Certificate", True), ("Gateway", True), ("Login", True),
+        ("Response times", True),
+    ]  # fmt: skip
+    assert result.ok
+    assert "current firmware" in result.check("Gateway").detail
+    assert "Power readings in" in result.check("Response times").detail
+    assert result.fingerprint == sim.fingerprint
+
+
+async def test_nothing_listening_is_explained() -> None:
+    result = await diagnose(f"127.0.0.1:{free_port()}", fingerprint=None, password=PASSWORD)
+    reachable = result.check("Reachable")
+    assert reachable.ok is False
+    assert "connection refused" in reachable.detail
+    assert "same network" in reachable.detail
+    assert result.check("Login").ok is None  # not tried
+    assert not result.ok
+
+
+async def test_a_changed_certificate_stops_before_the_password(sim: Simulator) -> None:
+    trusted = "ab" * 32
+    result = await diagnose(sim.address, fingerprint=trusted, password=PASSWORD)
+    cert = result.check("Certificate")
+    assert cert.ok is False
+    assert "No password was sent" in cert.detail
+    assert "AB:AB:AB" in cert.detail
+    assert not any(r.path == "/api/login/Basic" for r in sim.requests())
+
+
+async def test_an_untrusted_certificate_is_shown_to_compare(sim: Simulator) -> None:
+    result = await diagnose(sim.address, fingerprint=None, password=None)
+    assert result.check("Certificate").ok is None
+    assert spaced_fingerprint(sim.fingerprint) in result.check("Certificate").detail
+    assert result.check("Login").detail == "No password given: the login was not tried."
+
+
+async def test_a_wrong_password_and_a_lock_out_are_said(sim_factory: SimFactory) -> None:
+    sim = sim_factory(lockout_after=1, lockout_s=300)
+    wrong = await diagnose(sim.address, fingerprint=sim.fingerprint, password="nope!")
+    assert wrong.check("Login").ok is False
+    assert "rejected the password" in wrong.check("Login").detail
+    locked = await diagnose(sim.address, fingerprint=sim.fingerprint, password="nope!")
+    assert "after too many attempts" in locked.check("Login").detail
+    assert "will not try again before" in locked.check("Login").detail
+
+
+async def test_old_firmware_is_recognised(sim_factory: SimFactory) -> None:
+    sim = sim_factory(firmware="1.15.0")
+    result = await diagnose(sim.address, fingerprint=sim.fingerprint, password=None)
+    assert result.legacy is True
+    assert "firmware 1.x" in result.check("Gateway").detail
+
+
+async def test_network_info_reads_each_section(sim: Simulator) -> None:
+    from tests.gateway.helpers import client_for
+
+    async with client_for(sim) as gw:
+        sections = {s.title: s for s in await network_info(gw)}
+    assert list(sections) == ["Networks", "Wi-Fi", "Connectivity tests", "Site",
+                              "Firmware and updates", "Tesla connection", "Powerwalls"]  # fmt: skip
+    site = dict(sections["Site"].rows)
+    assert site["Name"] == "Home Energy Gateway"
+    assert dict(sections["Firmware and updates"].rows)["Firmware"].startswith("24.36.2")
+    assert sections["Powerwalls"].rows[0][1].startswith("serial ")
+    assert all(s.error is None or "Could not read" in s.error or "does not offer" in s.error
+               for s in sections.values())  # fmt: skip
+
+
+async def test_a_section_that_fails_says_so_and_the_rest_show(sim_factory: SimFactory) -> None:
+    from tests.gateway.helpers import client_for
+
+    sim = sim_factory(firmware="1.15.0")  # old firmware lacks some endpoints
+    async with client_for(sim) as gw:
+        sections = {s.title: s for s in await network_info(gw)}
+    readable = [t for t, s in sections.items() if s.error is None]
+    assert "Site" in readable
+    assert "Powerwalls" in readable
+    for section in sections.values():
+        assert section.error is None or section.error.endswith(".") or "offer" in section.error
