@@ -3,6 +3,7 @@
 Everything public is re-exported here; the modules behind it are private.
 """
 
+from pwtray.gateway._actions import switch_grid
 from pwtray.gateway._address import GatewayAddress
 from pwtray.gateway._client import (
     GatewayClient,
@@ -13,7 +14,7 @@ from pwtray.gateway._client import (
     make_http_client,
 )
 from pwtray.gateway._concurrency import concurrently
-from pwtray.gateway._discovery import DiscoveredGateway, discover, fetch_fingerprint
+from pwtray.gateway._discovery import DiscoveredGateway, discover, expand_range, fetch_fingerprint
 from pwtray.gateway._doctor import Check, Diagnosis, diagnose, spaced_fingerprint
 from pwtray.gateway._exceptions import (
     AuthenticationError,
@@ -89,6 +90,7 @@ __all__ = [
     "decode",
     "diagnose",
     "discover",
+    "expand_range",
     "fetch_fingerprint",
     "make_http_client",
     "network_info",
@@ -97,4 +99,5 @@ __all__ = [
     "read_section",
     "redact",
     "spaced_fingerprint",
+    "switch_grid",
 ]

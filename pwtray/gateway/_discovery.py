@@ -8,6 +8,7 @@ the first-run wizard shows the range and the user confirms it. Tests probe simul
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -27,6 +28,41 @@ class DiscoveredGateway:
     firmware: str
     legacy: bool
     fingerprint: str
+
+
+MAX_ADDRESSES = 1024
+
+
+def expand_range(text: str) -> list[str]:
+    """``192.168.1.1-254``, ``127.0.0.2-6`` or addresses separated by commas or spaces, as
+    the list of addresses to probe. Raises ``ValueError`` with a message for a person."""
+    addresses: list[str] = []
+    for part in text.replace(",", " ").split():
+        if "-" in part:
+            first, _, last = part.partition("-")
+            try:
+                start = ipaddress.IPv4Address(first)
+            except ValueError as exc:
+                raise ValueError(f"“{first}” is not an IPv4 address") from exc
+            prefix = first.rsplit(".", 1)[0]
+            end_text = last if "." in last else f"{prefix}.{last}"
+            try:
+                end = ipaddress.IPv4Address(end_text)
+            except ValueError as exc:
+                raise ValueError(f"“{last}” does not end a range of addresses") from exc
+            if int(end) < int(start):
+                raise ValueError(f"the range {part} ends before it starts")
+            if int(end) - int(start) >= MAX_ADDRESSES:
+                raise ValueError(f"{part} holds more than {MAX_ADDRESSES} addresses")
+            addresses.extend(str(ipaddress.IPv4Address(n)) for n in range(int(start), int(end) + 1))
+        else:
+            GatewayAddress.parse(part)  # ValueError for a malformed address
+            addresses.append(part)
+        if len(addresses) > MAX_ADDRESSES:
+            raise ValueError(f"more than {MAX_ADDRESSES} addresses to search")
+    if not addresses:
+        raise ValueError("no address to search")
+    return addresses
 
 
 async def fetch_fingerprint(address: str | GatewayAddress, *, timeout_s: float = 5.0) -> str:

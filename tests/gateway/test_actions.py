@@ -1,0 +1,44 @@
+"""Going off grid and back, followed until the gateway settles; the discovery range parser."""
+
+from __future__ import annotations
+
+import pytest
+
+from pwtray.gateway import GridState, expand_range, switch_grid
+from pwtray.simulator import Simulator
+from tests.gateway.helpers import client_for
+
+
+async def test_off_grid_and_back_is_followed_to_the_end(sim: Simulator) -> None:
+    seen: list[GridState] = []
+    async with client_for(sim) as gw:
+        final = await switch_grid(gw, off_grid=True, on_state=seen.append, poll_s=0.2)
+        assert final.off_grid
+        assert seen[0] is not GridState.CONNECTED  # the write's own read-back
+        seen.clear()
+        back = await switch_grid(gw, off_grid=False, on_state=seen.append, poll_s=0.2,
+                                 timeout_s=30)  # fmt: skip
+        assert back is GridState.CONNECTED
+        assert GridState.TRANSITION_TO_GRID in seen  # the user saw it reconnecting
+
+
+def test_ranges_expand_to_the_addresses_to_probe() -> None:
+    assert expand_range("127.0.0.2-4") == ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
+    assert expand_range("127.0.0.2-127.0.0.3, 127.0.0.9") == ["127.0.0.2", "127.0.0.3",
+                                                                "127.0.0.9"]  # fmt: skip
+    assert len(expand_range("192.0.2.1-254")) == 254
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "no address"),
+        ("10.0.0.9-2", "ends before it starts"),
+        ("10.0.0.0-10.0.255.255", "more than 1024"),
+        ("10.0.0.1-x", "does not end a range"),
+        ("300.1.1.1-4", "is not an IPv4 address"),
+    ],
+)
+def test_a_bad_range_is_explained(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        expand_range(text)
