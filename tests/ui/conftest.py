@@ -3,14 +3,16 @@ notification server. Qt runs on the xcb platform against it; every GUI test ends
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import qasync
 from PySide6.QtWidgets import QApplication
 
 from tests.ui.fakedesktop import FakeDesktop, private_desktop
@@ -60,3 +62,27 @@ def _private_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def _collect_garbage() -> Iterator[None]:
     yield
     gc.collect()  # dangling Qt timers segfault later tests otherwise
+
+
+@pytest.fixture
+def qloop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
+    """A qasync loop on the test's Qt application, as the app runs: widgets and coroutines on
+    one thread. Drive it with ``qloop.run_until_complete(...)``; never qtbot.waitUntil inside."""
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        loop.run_until_complete(asyncio.sleep(0))
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+async def until(condition: Callable[[], object], timeout_s: float = 10.0, what: str = "") -> None:
+    """Wait inside a coroutine, letting the loop (and Qt) run, until ``condition()`` is true."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what or condition}")
+        await asyncio.sleep(0.02)
