@@ -115,9 +115,12 @@ class RequestRecord:
 class _Faults:
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def active(self, kind: str, rng: random.Random) -> dict[str, Any] | None:
+    def active(self, kind: str, rng: random.Random, path: str = "") -> dict[str, Any] | None:
         params = self.settings.get(kind)
         if params is None:
+            return None
+        only = params.get("paths")  # comma-separated path prefixes; all paths when absent
+        if only and not any(path.startswith(prefix) for prefix in str(only).split(",")):
             return None
         if rng.random() < float(params.get("rate", 1.0)):
             return params
@@ -569,13 +572,13 @@ class Simulator:
                 "auth": auth_kind,
                 "connection": getattr(handler, "connection_id", 0),
             }
-            slow = self._faults.active("slow", self._rng)
-            drop = self._faults.active("drop", self._rng)
+            slow = self._faults.active("slow", self._rng, path)
+            drop = self._faults.active("drop", self._rng, path)
             blackhole = path == "/api/login/Basic" and self._faults.active(
-                "login-blackhole", self._rng
+                "login-blackhole", self._rng, path
             )
-            html = self._faults.active("html-error", self._rng)
-            malformed = self._faults.active("malformed-json", self._rng)
+            html = self._faults.active("html-error", self._rng, path)
+            malformed = self._faults.active("malformed-json", self._rng, path)
         if slow:
             delay_ms = float(slow.get("latency_ms", 1500)) + self._rng.uniform(
                 0, float(slow.get("jitter_ms", 0))

@@ -1,0 +1,116 @@
+"""Network info: the gateway's networks, Wi-Fi, connectivity tests, site, firmware and updates,
+Tesla connection and Powerwalls. Each section loads on its own and says what it could not read."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pwtray.gateway import SECTIONS, GatewayClient, Section, read_section
+from pwtray.ui.tasks import Tasks
+
+
+class NetworkInfoDialog(QDialog):
+    def __init__(self, client: GatewayClient, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("pwtray — Network information")
+        self.resize(640, 720)
+        self.client = client
+        self.tasks = Tasks()
+        self.sections: dict[str, Section] = {}
+        self.boxes: dict[str, QGroupBox] = {}
+        content = QWidget()
+        column = QVBoxLayout(content)
+        for title, _ in SECTIONS:
+            box = QGroupBox(title)
+            box.setAccessibleName(title)
+            QFormLayout(box)
+            self.boxes[title] = box
+            column.addWidget(box)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(content)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.refresh_button = buttons.addButton("&Refresh", QDialogButtonBox.ButtonRole.ActionRole)
+        self.refresh_button.clicked.connect(self.load)
+        self.copy_button = buttons.addButton("&Copy", QDialogButtonBox.ButtonRole.ActionRole)
+        self.copy_button.setToolTip("Copy everything shown, as text (for a support request)")
+        self.copy_button.clicked.connect(self.copy)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll, stretch=1)
+        layout.addWidget(buttons)
+        self.load()
+
+    @property
+    def all_loaded(self) -> bool:
+        return len(self.sections) == len(SECTIONS)
+
+    def load(self) -> None:
+        self.tasks.cancel()
+        self.sections.clear()
+        for title, _ in SECTIONS:
+            self._fill(title, [("", "Loading…")], None)
+            self.tasks.start(read_section(self.client, title), self.show_section,
+                             lambda error, t=title: self._failed(t, error))  # fmt: skip
+
+    def _failed(self, title: str, error: Exception) -> None:
+        self.show_section(Section(title, error=f"Could not read this: {error}"))
+
+    def show_section(self, section: Section) -> None:
+        self.sections[section.title] = section
+        self._fill(section.title, section.rows, section.error)
+
+    def _fill(self, title: str, rows: list[tuple[str, str]], error: str | None) -> None:
+        form = self.boxes[title].layout()
+        assert isinstance(form, QFormLayout)  # noqa: S101 - made in __init__
+        while form.rowCount():
+            form.removeRow(0)
+        if error:
+            label = QLabel(f"⚠ {error}")
+            label.setWordWrap(True)
+            label.setAccessibleName(f"{title}: could not be read")
+            form.addRow(label)
+            return
+        for name, value in rows:
+            label = QLabel(value)
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setAccessibleName(f"{title}, {name}" if name else title)
+            form.addRow(name, label)
+
+    def text(self) -> str:
+        lines = []
+        for title, _ in SECTIONS:
+            section = self.sections.get(title)
+            lines.append(f"[{title}]")
+            if section is None:
+                lines.append("not read yet")
+            elif section.error:
+                lines.append(f"could not be read: {section.error}")
+            else:
+                lines.extend(f"{name}: {value}" for name, value in section.rows)
+            lines.append("")
+        return "\n".join(lines)
+
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.text())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.tasks.cancel()
+        super().closeEvent(event)
+
+    def done(self, result: int) -> None:
+        self.tasks.cancel()
+        super().done(result)

@@ -1,0 +1,54 @@
+"""The Network info dialog against the simulator: every section, and a section that fails."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QLabel
+from pytestqt.qtbot import QtBot
+
+from pwtray.ui.network_dialog import NetworkInfoDialog
+from tests.conftest import SimFactory
+from tests.gateway.helpers import client_for
+from tests.ui.conftest import until
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+
+
+def labels(dialog: NetworkInfoDialog, title: str) -> list[str]:
+    return [label.text() for label in dialog.boxes[title].findChildren(QLabel)]
+
+
+def test_every_section_loads_and_a_failing_one_says_so(
+    qapp: QApplication, qtbot: QtBot, qloop: asyncio.AbstractEventLoop, sim_factory: SimFactory
+) -> None:
+    sim = sim_factory()
+
+    async def scenario() -> None:
+        async with client_for(sim) as gw:
+            dialog = NetworkInfoDialog(gw)
+            qtbot.addWidget(dialog)
+            dialog.show()
+            assert "Loading…" in labels(dialog, "Site")
+            await until(lambda: dialog.all_loaded, 30, "every section")
+            assert "Home Energy Gateway" in labels(dialog, "Site")
+            assert any("HomeWiFi" in t or "192.0.2.57" in t for t in labels(dialog, "Networks"))
+            assert "passed" in labels(dialog, "Connectivity tests")
+            ARTIFACTS.mkdir(exist_ok=True)
+            dialog.grab().save(str(ARTIFACTS / "dialog-network.png"))
+            dialog.copy()
+            assert "[Powerwalls]\nPowerwall 1: serial " in QApplication.clipboard().text()
+            # The gateway starts failing one endpoint: that section says so, the rest stay.
+            sim.set_fault("malformed-json", paths="/api/site_info", rate=1.0)
+            dialog.refresh_button.click()
+            await until(lambda: dialog.all_loaded, 30, "the refresh")
+            (site,) = labels(dialog, "Site")
+            assert site.startswith(
+                "⚠ Could not read this: The gateway sent a reply pwtray cannot read"
+            )
+            assert "Home Energy Gateway" not in site
+            assert "passed" in labels(dialog, "Connectivity tests")
+            dialog.close()
+
+    qloop.run_until_complete(scenario())
