@@ -5,50 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
-from keyring.errors import KeyringLocked, PasswordDeleteError
 
 from pwtray.settings import KeyringSecrets
+from tests.keyrings import LockedKeyring, MemoryKeyring, using
 
 SECRET = "Qz9-k"
 
 
-class MemoryKeyring(KeyringBackend):
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.items.pop((service, username), None) is None:
-            raise PasswordDeleteError(username)
-
-
-class LockedKeyring(MemoryKeyring):
-    def get_password(self, service: str, username: str) -> str | None:
-        raise KeyringLocked("collection is locked")
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        raise KeyringLocked("collection is locked")
-
-
 @pytest.fixture
 def backend(request: pytest.FixtureRequest) -> Iterator[KeyringBackend]:
-    previous = keyring.get_keyring()
-    chosen: KeyringBackend = request.param()
-    keyring.set_keyring(chosen)
-    yield chosen
-    keyring.set_keyring(previous)
+    with using(request.param()) as chosen:
+        yield chosen
 
 
 @pytest.mark.parametrize("backend", [MemoryKeyring], indirect=True)
