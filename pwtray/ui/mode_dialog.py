@@ -110,10 +110,10 @@ class ModeReserveDialog(QDialog):
         grid.addWidget(self.grid_label)
         grid.addWidget(self.grid_button, alignment=Qt.AlignmentFlag.AlignLeft)
 
-        self.result = QLabel("")
-        self.result.setWordWrap(True)
-        self.result.setAccessibleName("Result")
-        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.outcome = QLabel("")
+        self.outcome.setWordWrap(True)
+        self.outcome.setAccessibleName("Result")
+        self.outcome.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Apply | QDialogButtonBox.StandardButton.Close
         )
@@ -126,7 +126,7 @@ class ModeReserveDialog(QDialog):
         layout.addWidget(mode_box)
         layout.addWidget(reserve_box)
         layout.addWidget(grid_box)
-        layout.addWidget(self.result)
+        layout.addWidget(self.outcome)
         layout.addWidget(self.buttons)
         self._set_editable(False)
         self.reload()
@@ -195,14 +195,14 @@ class ModeReserveDialog(QDialog):
         reserve = float(self.spin.value())
         if self._expect is not None:
             self._expect(mode.value, reserve)
-        self.result.setText(f"Saving {mode.label} with a {reserve:.0f} % reserve…")
+        self.outcome.setText(f"Saving {mode.label} with a {reserve:.0f} % reserve…")
         self._set_editable(False)
         self.tasks.start(self.client.set_operation(mode, reserve), self._applied, self._refused)
 
     def _applied(self, operation: Operation) -> None:
         self._show_operation(operation)
         self._set_editable(True)
-        self.result.setText("✔ Saved. The gateway confirms: "
+        self.outcome.setText("✔ Saved. The gateway confirms: "
                             f"{self.current.text().removeprefix('Now: ')}")  # fmt: skip
 
     def _refused(self, error: Exception) -> None:
@@ -213,7 +213,7 @@ class ModeReserveDialog(QDialog):
             text = f"✖ {error} The settings above are read again from the gateway."
         else:
             text = f"✖ The change failed ({type(error).__name__}). Nothing is assumed to be saved."
-        self.result.setText(text)
+        self.outcome.setText(text)
         self.reload()
 
     # ------------------------------------------------------------------ grid
@@ -258,16 +258,16 @@ class ModeReserveDialog(QDialog):
 
     def switch_grid(self, *, off_grid: bool) -> None:
         self.grid_button.setEnabled(False)
-        self.result.setText("Disconnecting from the grid…" if off_grid else "Reconnecting…")
+        self.outcome.setText("Disconnecting from the grid…" if off_grid else "Reconnecting…")
         work = switch_grid(self.client, off_grid=off_grid, on_state=self._show_grid)
         self.tasks.start(work, self._grid_settled, self._grid_failed)
 
     def _grid_settled(self, grid: GridState) -> None:
         self._show_grid(grid)
-        self.result.setText("✔ Off grid." if grid.off_grid else "✔ Connected to the grid again.")
+        self.outcome.setText("✔ Off grid." if grid.off_grid else "✔ Connected to the grid again.")
 
     def _grid_failed(self, error: Exception) -> None:
-        self.result.setText(f"✖ {error}")
+        self.outcome.setText(f"✖ {error}")
         self.reload()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -3,6 +3,8 @@ Tesla connection and Powerwalls. Each section loads on its own and says what it 
 
 from __future__ import annotations
 
+import functools
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
@@ -63,7 +65,7 @@ class NetworkInfoDialog(QDialog):
         for title, _ in SECTIONS:
             self._fill(title, [("", "Loading…")], None)
             self.tasks.start(read_section(self.client, title), self.show_section,
-                             lambda error, t=title: self._failed(t, error))  # fmt: skip
+                             functools.partial(self._failed, title))  # fmt: skip
 
     def _failed(self, title: str, error: Exception) -> None:
         self.show_section(Section(title, error=f"Could not read this: {error}"))

@@ -23,7 +23,8 @@ def test_first_trust_then_a_full_check_and_save(
 ) -> None:
     sim = sim_factory()
     saved: list[Saved] = []
-    with using(MemoryKeyring()) as backend:
+    backend = MemoryKeyring()
+    with using(backend):
         dialog = ConnectionDialog(Connection(), KeyringSecrets(), on_saved=saved.append)
         qtbot.addWidget(dialog)
         dialog.show()

@@ -42,8 +42,8 @@ def test_old_firmware_writes_and_reads_back(qapp: QApplication, qtbot: QtBot,
             dialog.spin.setValue(35)
             assert "stores this as 38.2 %" in dialog.api_value.text()
             dialog.apply_button.click()
-            await until(lambda: dialog.result.text().startswith("✔"), what="the read-back")
-            assert dialog.result.text() == (
+            await until(lambda: dialog.outcome.text().startswith("✔"), what="the read-back")
+            assert dialog.outcome.text() == (
                 "✔ Saved. The gateway confirms: Time-based control, backup reserve 35 % "
                 "(gateway value 38.2 %)."
             )
@@ -67,8 +67,8 @@ def test_current_firmware_refusal_is_explained_and_nothing_pretends(
             await until(lambda: dialog.operation is not None, what="the first read")
             dialog.spin.setValue(50)
             dialog.apply_button.click()
-            await until(lambda: dialog.result.text().startswith("✖"), what="the refusal")
-            text = dialog.result.text()
+            await until(lambda: dialog.outcome.text().startswith("✖"), what="the refusal")
+            text = dialog.outcome.text()
             assert "Not changed" in text
             assert "use the Tesla app" in text
             await until(lambda: dialog.spin.value() == 20, what="the settings read again")
@@ -99,7 +99,7 @@ def test_going_off_grid_needs_a_confirmation_and_is_followed(
             dialog.grid_button.click()
             confirm = next(b for b in dialog.confirmation.buttons() if b.text() == "Go off grid")
             confirm.click()
-            await until(lambda: dialog.result.text() == "✔ Off grid.", 20, "off grid")
+            await until(lambda: dialog.outcome.text() == "✔ Off grid.", 20, "off grid")
             assert dialog.grid_button.text() == "Reconnect to the grid…"
             assert (await gw.grid_status()).state.off_grid
             dialog.close()
