@@ -34,10 +34,15 @@ MAX_ADDRESSES = 1024
 
 
 def expand_range(text: str) -> list[str]:
-    """``192.168.1.1-254``, ``127.0.0.2-6`` or addresses separated by commas or spaces, as
-    the list of addresses to probe. Raises ``ValueError`` with a message for a person."""
+    """``192.168.1.1-254``, ``127.0.0.2-6:8443`` (a port for the whole range) or addresses
+    separated by commas or spaces, as the list of addresses to probe. Raises ``ValueError`` with
+    a message for a person."""
     addresses: list[str] = []
     for part in text.replace(",", " ").split():
+        suffix = ""
+        head, colon, port = part.rpartition(":")
+        if colon and "-" in head and port.isdigit():
+            part, suffix = head, f":{int(port)}"
         if "-" in part:
             first, _, last = part.partition("-")
             try:
@@ -54,7 +59,9 @@ def expand_range(text: str) -> list[str]:
                 raise ValueError(f"the range {part} ends before it starts")
             if int(end) - int(start) >= MAX_ADDRESSES:
                 raise ValueError(f"{part} holds more than {MAX_ADDRESSES} addresses")
-            addresses.extend(str(ipaddress.IPv4Address(n)) for n in range(int(start), int(end) + 1))
+            addresses.extend(
+                f"{ipaddress.IPv4Address(n)}{suffix}" for n in range(int(start), int(end) + 1)
+            )
         else:
             GatewayAddress.parse(part)  # ValueError for a malformed address
             addresses.append(part)

@@ -27,6 +27,7 @@ def test_ranges_expand_to_the_addresses_to_probe() -> None:
     assert expand_range("127.0.0.2-127.0.0.3, 127.0.0.9") == ["127.0.0.2", "127.0.0.3",
                                                                 "127.0.0.9"]  # fmt: skip
     assert len(expand_range("192.0.2.1-254")) == 254
+    assert expand_range("127.0.0.2-3:8443") == ["127.0.0.2:8443", "127.0.0.3:8443"]
 
 
 @pytest.mark.parametrize(
