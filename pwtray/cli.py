@@ -124,9 +124,7 @@ def app_command(args: argparse.Namespace) -> int:
         known = ", ".join(kind.value for kind in EventKind)
         print(f"pwtray: --mute takes one of: {known}", file=sys.stderr)
         return EXIT_USAGE
-    password = os.environ.get(PASSWORD_ENV)
-    if args.host and password is None:
-        password = _keyring_password(args.host)
+    password = os.environ.get(PASSWORD_ENV)  # else the keyring, for the configured gateway
     options = AppOptions(
         demo=args.demo,
         scenarios=args.scenario,
@@ -135,23 +133,12 @@ def app_command(args: argparse.Namespace) -> int:
         fingerprint=normalize_fingerprint(args.fingerprint) if args.fingerprint else None,
         email=args.email,
         password=password,
-        poll_s=args.poll_seconds or (2.0 if args.demo else 5.0),
+        poll_s=args.poll_seconds or (2.0 if args.demo else None),
         muted=muted,
         verbose=args.verbose,
         instance_key=args.instance_key,
     )
     return run_app(options)
-
-
-def _keyring_password(host: str) -> str | None:
-    import keyring
-    from keyring.errors import KeyringError
-
-    try:
-        return keyring.get_password("pwtray", host)
-    except KeyringError:
-        print("pwtray: no usable keyring; set PWTRAY_PASSWORD for this session.", file=sys.stderr)
-        return None
 
 
 def status_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -2,7 +2,7 @@
 
 from pwtray.settings import _autostart as autostart
 from pwtray.settings._logging import log_dir, setup_logging
-from pwtray.settings._secrets import KeyringSecrets, SecretStore
+from pwtray.settings._secrets import KeyringSecrets, SecretStore, SessionSecrets
 from pwtray.settings._store import (
     NOTIFICATION_KINDS,
     SCHEMA,
@@ -30,6 +30,7 @@ __all__ = [
     "Notifications",
     "Polling",
     "SecretStore",
+    "SessionSecrets",
     "Settings",
     "autostart",
     "default_path",

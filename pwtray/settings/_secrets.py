@@ -78,3 +78,20 @@ class KeyringSecrets:
             "GNOME Keyring or KWallet) to keep it."
         )
         log.warning("keyring unusable: %s", reason)  # the reason only; never the password
+
+
+class SessionSecrets:
+    """Memory only, for the demo: its simulator's password never reaches the real keyring."""
+
+    def __init__(self) -> None:
+        self.problem: str | None = None
+        self._items: dict[str, str] = {}
+
+    def get(self, host: str) -> str | None:
+        return self._items.get(host)
+
+    def set(self, host: str, password: str) -> None:
+        self._items[host] = password
+
+    def delete(self, host: str) -> None:
+        self._items.pop(host, None)

@@ -25,10 +25,21 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication
 
 from pwtray.gateway import GatewayClient
-from pwtray.monitor import EventKind, HistoryStore, Poller, Schedule
-from pwtray.settings import setup_logging
+from pwtray.monitor import EventKind, HistoryStore, Poller, Retention
+from pwtray.settings import (
+    Connection,
+    KeyringSecrets,
+    Loaded,
+    SecretStore,
+    SessionSecrets,
+    Settings,
+    load,
+    setup_logging,
+)
+from pwtray.settings import default_path as default_settings_path
 from pwtray.ui.bridge import MonitorBridge
-from pwtray.ui.notifications import DEFAULT_KINDS, Notifier
+from pwtray.ui.controller import Controller
+from pwtray.ui.notifications import Notifier
 from pwtray.ui.tray import TrayController
 
 log = logging.getLogger(__name__)
@@ -45,8 +56,9 @@ class AppOptions:
     fingerprint: str | None = None
     email: str = ""
     password: str | None = None
-    poll_s: float = 5.0
+    poll_s: float | None = None  # None: from the settings
     muted: frozenset[EventKind] = frozenset()
+    settings_path: Path | None = None
     verbose: bool = False
     instance_key: str | None = None
 
@@ -107,9 +119,6 @@ async def _main(app: QApplication, options: AppOptions, key: str, folder: Path) 
     wake.timeout.connect(lambda: None)
 
     simulator = None
-    host: str | None
-    fingerprint: str | None
-    password: str | None
     if options.demo:
         from pwtray.simulator import Simulator, SimulatorConfig
 
@@ -119,50 +128,80 @@ async def _main(app: QApplication, options: AppOptions, key: str, folder: Path) 
         )
         simulator = await asyncio.to_thread(Simulator(config).start)  # key generation blocks
         log.info("demo gateway at %s (scenarios: %s)", simulator.base_url, ", ".join(scenarios))
-        host, fingerprint, password = simulator.address, simulator.fingerprint, DEMO_PASSWORD
+        settings_path: Path | None = folder / "settings.toml"
+        loaded = Loaded(Settings(connection=Connection(
+            host=simulator.address, fingerprint=simulator.fingerprint)))  # fmt: skip
+        secrets: SecretStore = SessionSecrets()
+        secrets.set(simulator.address, DEMO_PASSWORD)
     else:
-        host, fingerprint, password = options.host, options.fingerprint, options.password
-    history = await asyncio.to_thread(HistoryStore, folder / "history.sqlite")
+        settings_path = options.settings_path or default_settings_path()
+        loaded = load(settings_path)
+        secrets = KeyringSecrets()
+    if loaded.problem:
+        log.warning("settings: %s", loaded.problem)
+    settings = loaded.settings
+    connection = settings.connection
+    host = options.host or connection.host or None
+    fingerprint = options.fingerprint or connection.fingerprint or None
+    email = options.email or connection.email
+    password = options.password or (secrets.get(host) if host else None)
+    history = await asyncio.to_thread(
+        HistoryStore, folder / "history.sqlite",
+        retention=Retention(raw_s=settings.history.raw_days * 86_400.0,
+                            minute_s=settings.history.minute_days * 86_400.0),
+    )  # fmt: skip
     if history.recovered:
         log.warning(history.recovered)
-    client = GatewayClient(host or "127.0.0.1:9", password=password, email=options.email,
+    client = GatewayClient(host or "127.0.0.1:9", password=password, email=email,
                            fingerprint=fingerprint, keep_session=not options.demo)  # fmt: skip
-    # The demo's clock runs ``speed`` times faster: its "once a minute" reads come sooner.
-    slow_s = 60.0 / options.speed if options.demo else 60.0
-    schedule = Schedule(fast_s=options.poll_s, slow_s=max(options.poll_s, slow_s))
-    poller = Poller(client, schedule=schedule, history=history)
+    poller = Poller(client, history=history)
     bridge = MonitorBridge(poller)
     tray: TrayController | None = None
-    notifier = Notifier(lambda notice: tray.show_notice(notice) if tray else None,
-                        enabled=DEFAULT_KINDS - options.muted)  # fmt: skip
+    notifier = Notifier(lambda notice: tray.show_notice(notice) if tray else None)
+    controller = Controller(
+        settings=settings,
+        settings_path=None if loaded.read_only else settings_path,
+        secrets=secrets,
+        poller=poller,
+        notifier=notifier,
+        history=history,
+        demo=options.demo,
+        speed=options.speed if options.demo else 1.0,
+        muted_by_cli=options.muted,
+        fast_s_by_cli=options.poll_s,
+        configured=bool(host and fingerprint),
+    )
 
     def refresh() -> None:
         asyncio.ensure_future(poller.refresh())  # noqa: RUF006 - joins the poller's own cycle
 
     tray = TrayController(bridge, notifier, on_quit=quit_event.set, on_refresh=refresh,
-                          clock=time.time, history=history)  # fmt: skip
+                          clock=time.time, history=history,
+                          actions=controller.actions())  # fmt: skip
+    controller.tray = tray
+    controller.apply_live()
     server = QLocalServer()
     QLocalServer.removeServer(key)  # a stale name from a crashed run
     server.listen(key)
     server.newConnection.connect(lambda: _on_second_instance(server, tray))
-    polling = asyncio.create_task(poller.run(), name="pwtray-poller") if host else None
-    if not host:
-        tray.status_action.setText("Not set up: start with --host ADDRESS --fingerprint SHA256")
+    controller.start_polling()
+    if loaded.problem:
+        tray.show_message("pwtray settings were reset", loaded.problem)
+    if not controller.configured:
+        tray.status_action.setText("Not set up yet — open Connection… to set up")
+        log.info("not set up: opening the setup wizard")
+        controller.open_wizard()
     log.info("running; tray available: %s", tray.tray.isSystemTrayAvailable())
     try:
         await quit_event.wait()
     finally:
         log.info("shutting down")
-        if polling is not None:
-            polling.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await polling
-        await poller.stop()
+        await controller.stop()
         server.close()
         tray.hide()
         bridge.close()
         wake.stop()
-        await client.aclose()
+        await poller.client.aclose()
         history.close()
         if simulator is not None:
             simulator.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import sys
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from pwtray.monitor import Connectivity, Event, HistoryStore, Severity, Snapshot
 from pwtray.ui.bridge import MonitorBridge
 from pwtray.ui.icon import Condition, Flow, Grid, IconState, icon
 from pwtray.ui.notifications import Notice, Notifier
-from pwtray.ui.texts import status_line, tooltip
+from pwtray.ui.texts import DEFAULT_UNITS, Units, status_line, tooltip
 
 if TYPE_CHECKING:  # the window (pyqtgraph, numpy) loads on first open, not at start
     from pwtray.ui.window import MainWindow
@@ -74,11 +75,15 @@ class TrayController(QObject):
         on_refresh: Callable[[], None],
         clock: Callable[[], float],
         history: HistoryStore | None = None,
+        actions: dict[str, Callable[[], None]] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.bridge = bridge
         self.history = history
+        self.actions = actions or {}
+        self.units: Units = DEFAULT_UNITS
+        self.reduce_motion = False
         self.notifier = notifier
         self._clock = clock
         self._on_quit = on_quit
@@ -117,21 +122,36 @@ class TrayController(QObject):
         self.resume_action.setEnabled(False)
         menu.addAction("Refresh now", self._on_refresh)
         menu.addSeparator()
-        menu.addAction("Settings…", lambda: self._placeholder("Settings"))
-        menu.addAction("Network info…", lambda: self._placeholder("Network information"))
+        for key, title in (("mode", "Operation mode and reserve…"),
+                           ("network", "Network info…"),
+                           ("connection", "Connection…"),
+                           ("preferences", "Preferences…")):  # fmt: skip
+            menu.addAction(title, functools.partial(self._run_action, key))
         menu.addAction("About pwtray", self._about)
         menu.addSeparator()
         menu.addAction("Quit", self._on_quit)
         self.menu = menu
         self.tray.setContextMenu(menu)
 
-    def _placeholder(self, what: str) -> None:
-        QMessageBox.information(
-            None, f"pwtray — {what}",
-            f"{what} will come in a coming pwtray release. Until then, pwtray is set up "
-            "from the command line: pwtray --host ADDRESS --fingerprint SHA256 (the password "
-            "comes from the PWTRAY_PASSWORD environment variable or the system keyring).",
+    def _run_action(self, key: str) -> None:
+        action = self.actions.get(key)
+        if action is not None:
+            action()
+
+    def set_display(self, units: Units, reduce_motion: bool) -> None:
+        """Units and motion from the preferences, for the window now and when it opens."""
+        self.units, self.reduce_motion = units, reduce_motion
+        if self.window is not None:
+            self.window.set_units(units)
+            self.window.flow.set_reduce_motion(reduce_motion)
+            self.window.motion_action.setChecked(reduce_motion)
+
+    def show_message(self, title: str, body: str, *, warning: bool = True) -> None:
+        icon_kind = (
+            QSystemTrayIcon.MessageIcon.Warning if warning
+            else QSystemTrayIcon.MessageIcon.Information
         )  # fmt: skip
+        self.tray.showMessage(title, body, icon_kind, 15_000)
 
     def _about(self) -> None:
         firmware = (
@@ -171,7 +191,13 @@ class TrayController(QObject):
         if self.window is None:
             from pwtray.ui.window import MainWindow  # first open only
 
-            self.window = MainWindow(self.history, clock=self._clock, on_refresh=self._on_refresh)
+            self.window = MainWindow(
+                self.history,
+                clock=self._clock,
+                on_refresh=self._on_refresh,
+                units=self.units,
+                reduce_motion=self.reduce_motion,
+            )
         if self._snapshot is not None:
             self.window.show_snapshot(self._snapshot, self._clock())
         self.window.show()

@@ -54,8 +54,10 @@ def qapp(desktop: FakeDesktop) -> Iterator[QApplication]:
 
 @pytest.fixture(autouse=True)
 def _private_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Window state (and anything else under the user's state directory) stays in the test."""
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    """Settings, history, logs and window state of any pwtray run stay in the test's folder."""
+    for variable, folder in (("XDG_STATE_HOME", "state"), ("XDG_CONFIG_HOME", "config"),
+                             ("XDG_DATA_HOME", "data")):  # fmt: skip
+        monkeypatch.setenv(variable, str(tmp_path / folder))
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from pwtray.settings import Connection, Polling, Settings, save
+from tests.conftest import PASSWORD, SimFactory
 from tests.ui.fakedesktop import FakeDesktop
 
 
@@ -25,7 +27,7 @@ def wait(condition: Callable[[], bool], within_s: float, what: str) -> None:
 
 
 class App:
-    def __init__(self, args: list[str], log: Path, key: str) -> None:
+    def __init__(self, args: list[str], log: Path, key: str, *, demo: bool = True) -> None:
         self.log = log
         self.key = key
         with log.open("w") as stderr:  # the child keeps its own copy of the descriptor
@@ -36,7 +38,7 @@ class App:
                     "dev",
                     "-m",
                     "pwtray.cli",
-                    "--demo",
+                    *(["--demo"] if demo else []),
                     "--verbose",
                     "--instance-key",
                     key,
@@ -60,8 +62,8 @@ def start(desktop: FakeDesktop, tmp_path: Path) -> Iterator[Callable[..., App]]:
     apps: list[App] = []
     key = f"pwtray-test-{uuid.uuid4().hex[:8]}"
 
-    def launch(*args: str) -> App:
-        app = App(list(args), tmp_path / f"app{len(apps)}.log", key)
+    def launch(*args: str, demo: bool = True) -> App:
+        app = App(list(args), tmp_path / f"app{len(apps)}.log", key, demo=demo)
         apps.append(app)
         return app
 
@@ -159,3 +161,43 @@ def test_selftest_on_a_desktop_with_a_tray(desktop: FakeDesktop) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "[  ok] system tray: available" in result.stdout
     assert "self-test passed" in result.stdout
+
+
+def test_the_settings_file_and_the_password_set_up_a_real_run(
+    start: Callable[..., App], desktop: FakeDesktop, sim_factory: SimFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    sim = sim_factory()
+    config = Path(os.environ["XDG_CONFIG_HOME"]) / "pwtray" / "settings.toml"
+    save(Settings(connection=Connection(host=sim.address, fingerprint=sim.fingerprint),
+                  polling=Polling(fast_s=1.0)), config)  # fmt: skip
+    monkeypatch.setenv("PWTRAY_PASSWORD", PASSWORD)
+    items = len(desktop.items)
+    app = start(demo=False)
+    wait(lambda: len(desktop.items) > items, 20, "the tray item")
+    wait(lambda: desktop.tooltip()[0].startswith("Powerwall 60 %"), 20, "a live tooltip")
+    assert app.stop() == 0
+    assert PASSWORD not in app.text()
+    assert PASSWORD not in config.read_text()
+    history = Path(os.environ["XDG_DATA_HOME"]) / "pwtray" / "history.sqlite"
+    assert history.exists()  # readings were kept in the user's data folder
+
+
+def test_an_unreadable_settings_file_is_kept_and_the_user_told(
+    start: Callable[..., App], desktop: FakeDesktop
+) -> None:
+    config = Path(os.environ["XDG_CONFIG_HOME"]) / "pwtray" / "settings.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("[connection\nhost = oops\n")
+    seen = len(desktop.notifications)
+    app = start(demo=False)
+    wait(lambda: any(n.summary == "pwtray settings were reset"
+                     for n in desktop.notifications[seen:]), 20, "the notice")  # fmt: skip
+    note = next(
+        n for n in desktop.notifications[seen:] if n.summary == "pwtray settings were reset"
+    )
+    assert "not valid TOML" in note.body
+    (kept,) = config.parent.glob("settings.toml.unreadable-*")
+    assert kept.read_text() == "[connection\nhost = oops\n"
+    wait(lambda: "opening the setup wizard" in app.text(), 10, "the wizard")
+    assert app.stop() == 0

@@ -146,12 +146,25 @@ def test_the_menu(tray: TrayController) -> None:
     for entry in (
         "Pause notifications",
         "Refresh now",
-        "Settings…",
+        "Operation mode and reserve…",
         "Network info…",
+        "Connection…",
+        "Preferences…",
         "About pwtray",
         "Quit",
     ):
         assert entry in texts
+
+
+def test_menu_entries_open_what_the_app_gave_them(tray: TrayController) -> None:
+    opened: list[str] = []
+    tray.actions = {"mode": lambda: opened.append("mode"),
+                    "preferences": lambda: opened.append("preferences")}  # fmt: skip
+    by_text = {a.text(): a for a in tray.menu.actions()}
+    by_text["Operation mode and reserve…"].trigger()
+    by_text["Preferences…"].trigger()
+    by_text["Network info…"].trigger()  # nothing given: nothing happens, nothing breaks
+    assert opened == ["mode", "preferences"]
 
 
 def test_a_second_outage_is_notified_again(tray: TrayController, desktop: FakeDesktop,
