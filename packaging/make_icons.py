@@ -1,10 +1,11 @@
 """Build every icon file from ``resources/pwtray.svg``, reproducibly (same Qt, same bytes).
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python packaging/make_icons.py
+    QT_QPA_PLATFORM=offscreen .venv/bin/python packaging/make_icons.py [--check]
 
 Writes ``resources/icons/hicolor/<n>x<n>/apps/pwtray.png`` (16 … 512), ``resources/pwtray.ico``
 (16 … 256, PNG entries) and ``resources/pwtray.icns`` (16 … 1024, PNG entries). The .ico and
 .icns containers are written here by hand: both are a small header and a table of PNGs.
+``--check`` writes nothing and fails if a committed file differs from what the SVG gives.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def render(renderer: QSvgRenderer, size: int) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
+    image.save(buffer, b"PNG")
     return bytes(data.data())
 
 
@@ -67,12 +68,24 @@ def main() -> int:
         return 1
     sizes = sorted(set(HICOLOR) | set(ICO) | set(ICNS))
     pngs = {size: render(renderer, size) for size in sizes}
-    for size in HICOLOR:
-        target = ROOT / "resources" / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "pwtray.png"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(pngs[size])
-    (ROOT / "resources" / "pwtray.ico").write_bytes(ico({s: pngs[s] for s in ICO}))
-    (ROOT / "resources" / "pwtray.icns").write_bytes(icns({s: pngs[s] for s in ICNS}))
+    files = {
+        ROOT / "resources" / "icons" / "hicolor" / f"{n}x{n}" / "apps" / "pwtray.png": pngs[n]
+        for n in HICOLOR
+    }
+    files[ROOT / "resources" / "pwtray.ico"] = ico({s: pngs[s] for s in ICO})
+    files[ROOT / "resources" / "pwtray.icns"] = icns({s: pngs[s] for s in ICNS})
+    if "--check" in sys.argv:
+        stale = [str(p.relative_to(ROOT)) for p, data in files.items()
+                 if not p.exists() or p.read_bytes() != data]  # fmt: skip
+        if stale:
+            print(f"not what {SOURCE.name} gives (run make_icons.py): {', '.join(stale)}",
+                  file=sys.stderr)  # fmt: skip
+            return 1
+        print(f"{len(files)} icon files match {SOURCE.name}")
+        return 0
+    for path, data in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
     print(f"wrote {len(HICOLOR)} PNG sizes, pwtray.ico ({len(ICO)} sizes), "
           f"pwtray.icns ({len(ICNS)} sizes)")  # fmt: skip
     del app

@@ -97,15 +97,17 @@ def _window() -> str:
     with tempfile.TemporaryDirectory(prefix="pwtray-selftest-") as folder:
         store = HistoryStore(Path(folder, "history.sqlite"))
         window = MainWindow(store, state_file=Path(folder, "window.ini"))
+        charts = window.history_view  # raises if pyqtgraph or numpy cannot load
         window.tabs.setCurrentIndex(1)
         image = window.grab()
+        points = charts.shown.points if charts.shown else 0
         window.close()
         window.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         store.close()
     if image.isNull():
         raise RuntimeError("the window could not be drawn")
-    return f"drawn at {image.width()}x{image.height()} with the history charts"
+    return f"drawn at {image.width()}x{image.height()} with the history charts ({points} points)"
 
 
 def _icons() -> str:

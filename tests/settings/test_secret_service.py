@@ -47,11 +47,11 @@ def secret_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     daemon.stdin.close()
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
     previous = keyring.get_keyring()
-    backend = SecretService.Keyring()
+    backend = SecretService.Keyring()  # type: ignore[no-untyped-call]
     deadline = time.monotonic() + 10
     while True:  # the daemon takes its bus name a moment after starting
         try:
-            backend.get_password("pwtray-probe", "probe")
+            backend.get_password("pwtray-probe", "probe")  # type: ignore[no-untyped-call]
             break
         except Exception:
             if time.monotonic() > deadline:
