@@ -188,7 +188,8 @@ async def _main(app: QApplication, options: AppOptions, key: str, folder: Path) 
     if loaded.problem:
         tray.show_message("pwtray settings were reset", loaded.problem)
     if not controller.configured:
-        tray.status_action.setText("Not set up yet — open Connection… to set up")
+        tray.status_action.setText("Not set up yet — set up…")
+        tray.status_action.setEnabled(True)
         log.info("not set up: opening the setup wizard")
         controller.open_wizard()
     log.info("running; tray available: %s", tray.tray.isSystemTrayAvailable())

@@ -139,6 +139,9 @@ class Controller:
         self._open("wizard", lambda: SetupWizard(self.secrets, on_done=self.apply_connection))
 
     def open_connection(self) -> None:
+        if not self.configured:
+            self.open_wizard()
+            return
         self._open("connection", lambda: ConnectionDialog(
             self.settings.connection, self.secrets, on_saved=self.apply_connection))  # fmt: skip
 

@@ -111,6 +111,7 @@ class TrayController(QObject):
         menu = QMenu()
         self.status_action = menu.addAction("Connecting…")
         self.status_action.setEnabled(False)
+        self.status_action.triggered.connect(lambda: self._run_action("connection"))
         menu.addAction("Open pwtray", self.open_window)
         menu.addSeparator()
         self.ack_action = menu.addAction("Acknowledge grid outage", self._acknowledge)
@@ -209,7 +210,12 @@ class TrayController(QObject):
         self._snapshot = snapshot
         self._set_icon(icon_state(snapshot))
         self.tray.setToolTip(tooltip(snapshot, self._clock()))
-        self.status_action.setText(status_line(snapshot))
+        # A login or certificate problem waits for the user: the status line opens Connection.
+        needs_user = snapshot.connectivity.waits_for_user
+        self.status_action.setText(
+            f"{status_line(snapshot)} — fix in Connection…" if needs_user else status_line(snapshot)
+        )
+        self.status_action.setEnabled(needs_user)
         self.ack_action.setVisible(
             self.notifier.outage_active and not self.notifier.outage_acknowledged
         )

@@ -181,3 +181,17 @@ def test_a_second_outage_is_notified_again(tray: TrayController, desktop: FakeDe
         qtbot.wait(200)
     qtbot.waitUntil(lambda: len(desktop.notifications) >= seen + 4, timeout=8000)
     assert [n.summary for n in desktop.notifications[seen:]] == ["Grid outage", "Grid restored"] * 2
+
+
+def test_a_problem_that_waits_for_the_user_leads_to_the_connection_dialog(
+    tray: TrayController,
+) -> None:
+    opened: list[str] = []
+    tray.actions = {"connection": lambda: opened.append("connection")}
+    publish(tray, snapshot(connectivity=Connectivity.CERTIFICATE_CHANGED), [])
+    assert tray.status_action.text() == "Certificate changed — fix in Connection…"
+    assert tray.status_action.isEnabled()
+    tray.status_action.trigger()
+    assert opened == ["connection"]
+    publish(tray, snapshot(), [])
+    assert not tray.status_action.isEnabled()
