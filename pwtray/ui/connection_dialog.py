@@ -11,9 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
@@ -26,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from pwtray.gateway import Diagnosis, GatewayAddress, diagnose, spaced_fingerprint
 from pwtray.settings import Connection, SecretStore
-from pwtray.ui.tasks import Tasks
+from pwtray.ui.tasks import TaskDialog
 
 MARKS = {True: "✔", False: "✖", None: "•"}
 
@@ -50,7 +48,7 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-class ConnectionDialog(QDialog):
+class ConnectionDialog(TaskDialog):
     def __init__(
         self,
         connection: Connection,
@@ -64,7 +62,6 @@ class ConnectionDialog(QDialog):
         self.setMinimumWidth(560)
         self.secrets = secrets
         self._on_saved = on_saved
-        self.tasks = Tasks()
         self.trusted = connection.fingerprint
         self.presented: str | None = None  # what the gateway showed in the last check
         self.diagnosis: Diagnosis | None = None
@@ -228,11 +225,3 @@ class ConnectionDialog(QDialog):
                                 fingerprint=self.trusted)  # fmt: skip
         self._on_saved(Saved(connection, typed))
         self.accept()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self.tasks.cancel()
-        super().closeEvent(event)
-
-    def done(self, result: int) -> None:
-        self.tasks.cancel()
-        super().done(result)

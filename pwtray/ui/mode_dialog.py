@@ -6,10 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QDialog,
     QDialogButtonBox,
     QGroupBox,
     QHBoxLayout,
@@ -33,7 +31,7 @@ from pwtray.gateway import (
     app_to_api,
     switch_grid,
 )
-from pwtray.ui.tasks import Tasks
+from pwtray.ui.tasks import TaskDialog
 
 MODE_HELP = {
     OperationMode.SELF_CONSUMPTION: "Use solar and the Powerwall first; the grid covers the rest.",
@@ -42,7 +40,7 @@ MODE_HELP = {
 }
 
 
-class ModeReserveDialog(QDialog):
+class ModeReserveDialog(TaskDialog):
     def __init__(
         self,
         client: GatewayClient,
@@ -56,7 +54,6 @@ class ModeReserveDialog(QDialog):
         self.client = client
         self.charge_percent = charge_percent
         self._expect = expect
-        self.tasks = Tasks()
         self.operation: Operation | None = None
         self.grid: GridState | None = None
 
@@ -269,11 +266,3 @@ class ModeReserveDialog(QDialog):
     def _grid_failed(self, error: Exception) -> None:
         self.outcome.setText(f"✖ {error}")
         self.reload()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self.tasks.cancel()
-        super().closeEvent(event)
-
-    def done(self, result: int) -> None:
-        self.tasks.cancel()
-        super().done(result)

@@ -6,9 +6,8 @@ from __future__ import annotations
 import functools
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
@@ -19,16 +18,15 @@ from PySide6.QtWidgets import (
 )
 
 from pwtray.gateway import SECTIONS, GatewayClient, Section, read_section
-from pwtray.ui.tasks import Tasks
+from pwtray.ui.tasks import TaskDialog
 
 
-class NetworkInfoDialog(QDialog):
+class NetworkInfoDialog(TaskDialog):
     def __init__(self, client: GatewayClient, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("pwtray — Network information")
         self.resize(640, 720)
         self.client = client
-        self.tasks = Tasks()
         self.sections: dict[str, Section] = {}
         self.boxes: dict[str, QGroupBox] = {}
         content = QWidget()
@@ -108,11 +106,3 @@ class NetworkInfoDialog(QDialog):
 
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.text())
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self.tasks.cancel()
-        super().closeEvent(event)
-
-    def done(self, result: int) -> None:
-        self.tasks.cancel()
-        super().done(result)

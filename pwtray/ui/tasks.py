@@ -11,6 +11,9 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QDialog, QWidget
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -51,3 +54,19 @@ class Tasks:
         for task in list(self._running):
             task.cancel()
         self._running.clear()
+
+
+class TaskDialog(QDialog):
+    """A dialog whose gateway work stops when it closes, however it closes."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tasks = Tasks()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.tasks.cancel()
+        super().closeEvent(event)
+
+    def done(self, result: int) -> None:
+        self.tasks.cancel()
+        super().done(result)
