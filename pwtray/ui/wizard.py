@@ -11,6 +11,7 @@ import ipaddress
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtNetwork import QAbstractSocket, QNetworkInterface
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -157,6 +158,7 @@ class CertificatePage(QWizardPage):
         self.details.setTextFormat(Qt.TextFormat.RichText)
         self.fingerprint = _label("")
         self.fingerprint.setAccessibleName("Certificate fingerprint")
+        self.fingerprint.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.trust = QCheckBox("This is my gateway: &trust this certificate")
         self.trust.setEnabled(False)
         self.trust.toggled.connect(self.completeChanged)
@@ -183,7 +185,8 @@ class CertificatePage(QWizardPage):
                 f"Found a Tesla Backup Gateway{' ' + diagnosis.din if diagnosis.din else ''}, "
                 f"firmware {diagnosis.firmware}. Its certificate's SHA-256 fingerprint:"
             )
-            self.fingerprint.setText(spaced_fingerprint(diagnosis.fingerprint))
+            spaced = spaced_fingerprint(diagnosis.fingerprint)
+            self.fingerprint.setText(f"{spaced[:47]}\n{spaced[48:]}")  # 16 pairs a line
             self.trust.setEnabled(True)
         else:
             self.details.setText(
