@@ -21,6 +21,7 @@ from pathlib import Path
 import platformdirs
 import qasync
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication
 
@@ -73,7 +74,9 @@ def run_app(options: AppOptions) -> int:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("pwtray")
-    app.setDesktopFileName("pwtray")
+    app.setDesktopFileName("io.github.pwtray")
+    app.setWindowIcon(_app_icon())
+    sys.excepthook = _log_unhandled  # an error in a Qt slot goes to the log, not only stderr
     app.setQuitOnLastWindowClosed(False)
     key = instance_key(options)
     if _ask_running_instance(key):
@@ -92,6 +95,21 @@ def run_app(options: AppOptions) -> int:
             return int(qasync.run(_main(app, options, key, folder)))
         except asyncio.CancelledError:
             return 0
+
+
+def _app_icon() -> QIcon:
+    """The installed theme icon, else the PNGs beside the bundle or in the source tree."""
+    root = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2]))
+    bundled = QIcon()
+    for size in (16, 24, 32, 48, 64, 128, 256):
+        png = root / "resources" / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "pwtray.png"
+        if png.exists():
+            bundled.addFile(str(png))
+    return QIcon.fromTheme("pwtray", bundled)
+
+
+def _log_unhandled(kind: type[BaseException], value: BaseException, tb: object) -> None:
+    log.error("unexpected error", exc_info=(kind, value, tb))  # type: ignore[arg-type]
 
 
 def _ask_running_instance(key: str) -> bool:
