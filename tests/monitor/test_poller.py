@@ -99,10 +99,22 @@ async def test_groups_run_on_their_own_schedules(sim_factory: SimFactory) -> Non
     assert 2 <= slow <= 4
     assert rare == 1
     assert logins(sim) == 1
-    # A cycle's reads go out together: each fast cycle is three requests within a few ms.
-    soe_times = [r.time for r in sim.requests() if r.path == "/api/system_status/soe"]
-    agg_times = [r.time for r in sim.requests() if r.path == "/api/meters/aggregates"]
-    assert all(abs(a - b) < 0.05 for a, b in zip(soe_times, agg_times, strict=False))
+
+
+async def test_a_cycles_reads_go_out_together(sim_factory: SimFactory) -> None:
+    # Each read takes the gateway a full second: read one after another, the second would
+    # arrive a second after the first. Read together, they arrive together.
+    sim = sim_factory()
+    paths = "/api/system_status/soe,/api/meters/aggregates,/api/system_status/grid_status"
+    async with client_for(sim) as gw:
+        await gw.login()
+        sim.set_fault("slow", latency_ms=1000, paths=paths)
+        poller = Poller(gw)
+        await poller.refresh()
+        await poller.stop()
+    arrivals = [r.time for r in sim.requests() if r.path in paths.split(",")]
+    assert len(arrivals) >= 3
+    assert max(arrivals) - min(arrivals) < 0.7
 
 
 async def test_an_outage_gives_one_outage_and_one_restored_event(sim_factory: SimFactory) -> None:
@@ -208,7 +220,7 @@ async def test_unreachable_then_back_with_visible_back_off(
     assert Connectivity.OFFLINE in states[first_stale:]
     dropped = [r.time for r in sim.requests() if r.outcome == "dropped" and r.path.endswith("/soe")]
     gaps = [b - a for a, b in itertools.pairwise(dropped)]
-    assert gaps[0] < 0.35  # the first retry comes soon ...
+    assert gaps[0] < max(gaps) / 2  # the first retry comes soon ...
     assert max(gaps) > 0.6  # ... later ones back off towards the cap
     assert max(gaps) < FAST.backoff_cap_s * 1.2 + 0.2
     transitions = [r.getMessage() for r in caplog.records if r.getMessage().startswith("gateway ")]
