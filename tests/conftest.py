@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -53,26 +51,3 @@ def sim_factory() -> Iterator[SimFactory]:
 def sim(sim_factory: SimFactory) -> Simulator:
     """A current-firmware gateway on 127.0.0.1 with a random port."""
     return sim_factory()
-
-
-_exit_status = 0
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    global _exit_status
-    _exit_status = int(exitstatus)
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_unconfigure(config: pytest.Config) -> None:
-    """After the summary is printed, leave without interpreter finalization if Qt ran.
-
-    With several tray icons created and destroyed in one process, PySide6 6.12 aborts during
-    interpreter finalization ("none_dealloc", exit 134) although every test passed and the app
-    itself exits cleanly (tests/ui/test_app.py asserts exit 0). Skipping finalization in the
-    test process keeps pytest's real exit status.
-    """
-    if "PySide6.QtWidgets" in sys.modules:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(_exit_status)

@@ -35,6 +35,7 @@ def secret_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     )  # fmt: skip
     assert bus.stdout is not None
     address = bus.stdout.readline().strip()
+    bus.stdout.close()
     env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address, "HOME": str(tmp_path),
            "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_RUNTIME_DIR": str(runtime)}  # fmt: skip
     daemon = subprocess.Popen(
