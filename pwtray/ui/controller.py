@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 from PySide6.QtWidgets import QWidget
@@ -16,14 +17,12 @@ from PySide6.QtWidgets import QWidget
 from pwtray.gateway import GatewayClient
 from pwtray.monitor import EventKind, EventSettings, HistoryStore, Poller, Retention, Schedule
 from pwtray.settings import SecretStore, Settings, autostart, save
-from pwtray.ui.connection_dialog import ConnectionDialog, Saved
-from pwtray.ui.mode_dialog import ModeReserveDialog
-from pwtray.ui.network_dialog import NetworkInfoDialog
 from pwtray.ui.notifications import DEFAULT_KINDS, Notifier
-from pwtray.ui.preferences_dialog import PreferencesDialog
 from pwtray.ui.texts import Units
 from pwtray.ui.tray import TrayController
-from pwtray.ui.wizard import SetupWizard
+
+if TYPE_CHECKING:  # the dialogs load when first opened: the tray starts without them
+    from pwtray.ui.connection_dialog import Saved
 
 log = logging.getLogger(__name__)
 DAY_S = 86_400.0
@@ -136,16 +135,22 @@ class Controller:
             dialog.deleteLater()
 
     def open_wizard(self) -> None:
+        from pwtray.ui.wizard import SetupWizard
+
         self._open("wizard", lambda: SetupWizard(self.secrets, on_done=self.apply_connection))
 
     def open_connection(self) -> None:
         if not self.configured:
             self.open_wizard()
             return
+        from pwtray.ui.connection_dialog import ConnectionDialog
+
         self._open("connection", lambda: ConnectionDialog(
             self.settings.connection, self.secrets, on_saved=self.apply_connection))  # fmt: skip
 
     def open_preferences(self) -> None:
+        from pwtray.ui.preferences_dialog import PreferencesDialog
+
         self._open("preferences", lambda: PreferencesDialog(
             self.settings, autostart=not self.demo and autostart.is_enabled(),
             on_apply=self.apply_preferences))  # fmt: skip
@@ -154,6 +159,8 @@ class Controller:
         if not self.configured:
             self.open_wizard()
             return
+        from pwtray.ui.mode_dialog import ModeReserveDialog
+
         charge = self.poller.snapshot.soe_percent
         poller = self.poller
         self._open("mode", lambda: ModeReserveDialog(
@@ -163,6 +170,8 @@ class Controller:
         if not self.configured:
             self.open_wizard()
             return
+        from pwtray.ui.network_dialog import NetworkInfoDialog
+
         self._open("network", lambda: NetworkInfoDialog(self.poller.client))
 
     def actions(self) -> dict[str, Callable[[], None]]:

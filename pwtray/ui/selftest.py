@@ -40,6 +40,7 @@ def run_selftest() -> int:
     check("modules", True, _imports)
     check("Qt binding keeps references", True, qt_binding_keeps_references)
     check("main window and charts", True, _window)
+    check("dialogs", True, _dialogs)
     check("icon painting", True, _icons)
     check("system tray", False, _tray)
     check("HTTPS to the built-in simulator", True, _https)
@@ -108,6 +109,29 @@ def _window() -> str:
     if image.isNull():
         raise RuntimeError("the window could not be drawn")
     return f"drawn at {image.width()}x{image.height()} with the history charts ({points} points)"
+
+
+def _dialogs() -> str:
+    """Every dialog module loads (they are imported on first use) and the two that need no
+    gateway draw: the setup wizard (it reads this computer's networks) and Preferences."""
+    import importlib
+
+    from pwtray.settings import SessionSecrets, Settings
+    from pwtray.ui.preferences_dialog import PreferencesDialog
+    from pwtray.ui.wizard import SetupWizard
+
+    for name in ("connection_dialog", "mode_dialog", "network_dialog"):
+        importlib.import_module(f"pwtray.ui.{name}")
+    wizard = SetupWizard(SessionSecrets(), on_done=lambda saved: None)
+    preferences = PreferencesDialog(Settings(), autostart=False, on_apply=lambda s, a: None)
+    drawn = [not w.grab().isNull() for w in (wizard, preferences)]
+    proposal = wizard.find_page.range.text()
+    for widget in (wizard, preferences):
+        widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    if not all(drawn):
+        raise RuntimeError("a dialog could not be drawn")
+    return f"5 dialogs load; the wizard would offer to search {proposal}"
 
 
 def _icons() -> str:
