@@ -62,6 +62,7 @@ def main() -> None:
     parser.add_argument("--idle-seconds", type=float, default=60)
     parser.add_argument("--rss-minutes", type=float, default=10)
     parser.add_argument("--outages", type=int, default=3)
+    parser.add_argument("--starts", type=int, default=5, help="start-up measurements")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder, private_desktop(Path(folder)) as desktop:
         run(desktop, Path(folder), args)
@@ -75,17 +76,29 @@ def run(desktop: FakeDesktop, folder: Path, args: argparse.Namespace) -> None:
             "XDG_DATA_HOME": str(folder / "data"),
             "XDG_STATE_HOME": str(folder / "state"),
             "XDG_CACHE_HOME": str(folder / "cache"),
+            "XDG_CONFIG_HOME": str(folder / "config"),
         }
         command = [sys.executable, "-m", "pwtray.cli", "--host", sim.address, "--fingerprint",
                    sim.fingerprint, "--instance-key", "pwtray-bench"]  # fmt: skip
+        starts = []
+        for _ in range(args.starts - 1):  # the last start is the one measured on below
+            before = len(desktop.items)
+            began = time.perf_counter()
+            probe = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)  # fmt: skip
+            wait_for(lambda before=before: len(desktop.items) > before, 30)  # type: ignore[misc]
+            starts.append(time.perf_counter() - began)
+            probe.terminate()
+            probe.wait(20)
         started = time.perf_counter()
         log_path = folder / "state" / "pwtray" / "log" / "pwtray.log"  # the app's own log
+        before = len(desktop.items)
         app = subprocess.Popen(
             command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         try:
-            wait_for(lambda: desktop.items, 30)
-            startup = time.perf_counter() - started
+            wait_for(lambda: len(desktop.items) > before, 30)
+            starts.append(time.perf_counter() - started)
             time.sleep(10)  # settle: first polls, history opened
             cpu0, t0 = cpu_seconds(app.pid), time.perf_counter()
             time.sleep(args.idle_seconds)
@@ -120,7 +133,9 @@ def run(desktop: FakeDesktop, folder: Path, args: argparse.Namespace) -> None:
             app.wait(20)
     print("\nTray app on Xvfb + private D-Bus, gateway simulator in its own process, 5 s polling")
     print(f"{'figure':<44}{'measured':>12}{'goal':>12}")
-    print(f"{'process start -> tray item registered':<44}{startup:>10.2f} s{'< 1 s':>12}")
+    label = f"start -> tray item (median of {len(starts)}; min-max)"
+    spread = f"{statistics.median(starts):.2f} ({min(starts):.2f}-{max(starts):.2f}) s"
+    print(f"{label:<44}{spread:>22}{'< 1 s':>8}")
     idle_label = f"idle CPU over {args.idle_seconds:.0f} s (window closed)"
     print(f"{idle_label:<44}{idle:>10.2f} %{'< 0.5 %':>12}")
     print(f"{f'RSS after {minutes:.1f} min':<44}{rss:>9.1f} MB{'< 100 MB':>12}")
