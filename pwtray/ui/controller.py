@@ -118,6 +118,19 @@ class Controller:
         if self.secrets.problem and self.tray is not None:
             self.tray.show_message("Password kept for this session only", self.secrets.problem)
 
+    def pause(self, what: str) -> str:
+        """Preferences' pause buttons: "hour", "tomorrow", "resume" or "state"; says the state."""
+        tray = self.tray
+        if tray is None:
+            return ""
+        if what == "hour":
+            tray.pause(3600)
+        elif what == "tomorrow":
+            tray.pause_until_tomorrow()
+        elif what == "resume":
+            tray.resume()
+        return tray.pause_text()
+
     # ------------------------------------------------------------------ dialogs
     def _open(self, key: str, make: Callable[[], QWidget]) -> None:
         dialog = self.dialogs.get(key)
@@ -153,7 +166,7 @@ class Controller:
 
         self._open("preferences", lambda: PreferencesDialog(
             self.settings, autostart=not self.demo and autostart.is_enabled(),
-            on_apply=self.apply_preferences))  # fmt: skip
+            on_apply=self.apply_preferences, pause=self.pause))  # fmt: skip
 
     def open_mode(self) -> None:
         if not self.configured:

@@ -14,8 +14,10 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QRadioButton,
     QSpinBox,
     QVBoxLayout,
@@ -69,6 +71,7 @@ class PreferencesDialog(QDialog):
         *,
         autostart: bool,
         on_apply: Callable[[Settings, bool], None],
+        pause: Callable[[str], str] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -102,6 +105,22 @@ class PreferencesDialog(QDialog):
         row = len(KIND_LABELS) // 2 + 1
         grid.addWidget(QLabel("Charge thresholds (%)"), row, 0)
         grid.addWidget(self.thresholds, row, 1)
+        # Pausing is for now, not a setting: it acts at once and is not saved.
+        self._pause = pause
+        self.pause_state = QLabel(pause("state") if pause else "")
+        self.pause_state.setAccessibleName("Notification pause")
+        pause_row = QHBoxLayout()
+        self.pause_buttons: dict[str, QPushButton] = {}
+        for key, title in (("hour", "Pause 1 hour"), ("tomorrow", "Until tomorrow"),
+                           ("resume", "Resume")):  # fmt: skip
+            button = QPushButton(title)
+            button.clicked.connect(lambda _=False, k=key: self._pause_clicked(k))
+            button.setEnabled(pause is not None)
+            self.pause_buttons[key] = button
+            pause_row.addWidget(button)
+        pause_row.addStretch(1)
+        grid.addWidget(self.pause_state, row + 1, 0, 1, 2)
+        grid.addLayout(pause_row, row + 2, 0, 1, 2)
 
         display = QGroupBox("Display")
         form2 = QFormLayout(display)
@@ -159,6 +178,10 @@ class PreferencesDialog(QDialog):
             layout.addWidget(group)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+
+    def _pause_clicked(self, key: str) -> None:
+        if self._pause is not None:
+            self.pause_state.setText(self._pause(key))
 
     @staticmethod
     def _seconds(value: float, low: int, high: int, name: str) -> QDoubleSpinBox:

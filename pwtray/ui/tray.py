@@ -117,9 +117,9 @@ class TrayController(QObject):
         self.ack_action = menu.addAction("Acknowledge grid outage", self._acknowledge)
         self.ack_action.setVisible(False)
         pause = menu.addMenu("Pause notifications")
-        pause.addAction("For 1 hour", lambda: self._pause(3600))
-        pause.addAction("Until tomorrow", self._pause_until_tomorrow)
-        self.resume_action = pause.addAction("Resume now", self._resume)
+        pause.addAction("For 1 hour", lambda: self.pause(3600))
+        pause.addAction("Until tomorrow", self.pause_until_tomorrow)
+        self.resume_action = pause.addAction("Resume now", self.resume)
         self.resume_action.setEnabled(False)
         menu.addAction("Refresh now", self._on_refresh)
         menu.addSeparator()
@@ -164,18 +164,24 @@ class TrayController(QObject):
             "Powerwall battery and grid status from the gateway's local API — no cloud.",
         )  # fmt: skip
 
-    def _pause(self, seconds: float) -> None:
+    def pause(self, seconds: float) -> None:
         self.notifier.pause(seconds)
         self.resume_action.setEnabled(True)
 
-    def _pause_until_tomorrow(self) -> None:
+    def pause_until_tomorrow(self) -> None:
         now = dt.datetime.now().astimezone()
         tomorrow = (now + dt.timedelta(days=1)).replace(hour=7, minute=0, second=0, microsecond=0)
-        self._pause((tomorrow - now).total_seconds())
+        self.pause((tomorrow - now).total_seconds())
 
-    def _resume(self) -> None:
+    def resume(self) -> None:
         self.notifier.resume()
         self.resume_action.setEnabled(False)
+
+    def pause_text(self) -> str:
+        if not self.notifier.paused:
+            return "Notifications are on."
+        until = dt.datetime.fromtimestamp(self.notifier.paused_until).astimezone()
+        return f"Notifications are paused until {until:%a %H:%M}."
 
     def _acknowledge(self) -> None:
         self.notifier.acknowledge_outage()

@@ -56,3 +56,22 @@ def test_a_bad_threshold_is_explained_and_nothing_applied(qapp: QApplication,
 def test_thresholds_parse_like_a_person_writes_them() -> None:
     assert parse_thresholds("10,50;25 %") == [50.0, 25.0, 10.0]
     assert parse_thresholds("") == []
+
+
+def test_pause_acts_at_once_and_is_not_a_saved_setting(qapp: QApplication, qtbot: QtBot) -> None:
+    asked: list[str] = []
+
+    def pause(what: str) -> str:
+        asked.append(what)
+        return "paused" if what in ("hour", "tomorrow") else "on"
+
+    applied: list[Settings] = []
+    dialog = PreferencesDialog(Settings(), autostart=False,
+                               on_apply=lambda s, a: applied.append(s), pause=pause)  # fmt: skip
+    qtbot.addWidget(dialog)
+    assert dialog.pause_state.text() == "on"
+    dialog.pause_buttons["hour"].click()
+    assert dialog.pause_state.text() == "paused"
+    dialog.pause_buttons["resume"].click()
+    assert asked == ["state", "hour", "resume"]
+    assert applied == []  # nothing saved by pausing

@@ -195,3 +195,13 @@ def test_a_problem_that_waits_for_the_user_leads_to_the_connection_dialog(
     assert opened == ["connection"]
     publish(tray, snapshot(), [])
     assert not tray.status_action.isEnabled()
+
+
+def test_pausing_says_until_when_and_resumes(tray: TrayController) -> None:
+    tray.pause(3600)
+    assert tray.notifier.paused
+    assert tray.pause_text().startswith("Notifications are paused until ")
+    assert tray.resume_action.isEnabled()
+    tray.resume()
+    assert tray.pause_text() == "Notifications are on."
+    assert not tray.resume_action.isEnabled()
