@@ -93,16 +93,18 @@ async def diagnose(
         checks.append(Check("Certificate", False, f"No TLS certificate could be read: {exc}"))
         return skip_rest("Certificate")
     now = result.fingerprint
+    shown = spaced_fingerprint(now)
     if not fingerprint:
         checks.append(Check("Certificate", None, f"Not trusted yet. The gateway presents "
-                            f"SHA-256 {_spaced(now)}; compare it before trusting it."))  # fmt: skip
+                            f"SHA-256 {shown}; compare it before trusting it."))  # fmt: skip
     elif _same(fingerprint, now):
         checks.append(Check("Certificate", True, "Matches the certificate you trusted."))
     else:
+        trusted = spaced_fingerprint(fingerprint)
         checks.append(Check("Certificate", False, (
-            f"Differs from the one you trusted (trusted {_spaced(fingerprint)[:23]}…, now "
-            f"{_spaced(now)[:23]}…). No password was sent. If the gateway was replaced or reset, "
-            "trust the new certificate; otherwise another device answers at this address."
+            f"Differs from the one you trusted (trusted {trusted[:23]}…, now {shown[:23]}…). "
+            "No password was sent. If the gateway was replaced or reset, trust the new "
+            "certificate; otherwise another device answers at this address."
         )))  # fmt: skip
         return skip_rest("Certificate")
 
@@ -167,7 +169,7 @@ def _same(trusted: str, now: str) -> bool:
         return False
 
 
-def _spaced(fingerprint: str) -> str:
+def spaced_fingerprint(fingerprint: str) -> str:
     """``ab12cd…`` as ``AB:12:CD…`` pairs, the way certificate viewers print it."""
     clean = fingerprint.lower().replace(":", "")
     return ":".join(clean[i : i + 2] for i in range(0, len(clean), 2)).upper()
@@ -181,6 +183,3 @@ def _os_reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror.lower()
     return type(exc).__name__
-
-
-spaced_fingerprint = _spaced

@@ -29,8 +29,10 @@ def _yes(value: bool | None) -> str:
 
 
 async def _networks(gw: GatewayClient) -> Rows:
-    rows: Rows = []
-    for net in await gw.networks():
+    nets = await gw.networks()
+    reachable = [n.last_tesla_connected for n in nets if n.last_tesla_connected is not None]
+    rows: Rows = [("Connected to Tesla", _yes(any(reachable)) if reachable else "not reported")]
+    for net in nets:
         state = []
         if net.enabled is not None:
             state.append("enabled" if net.enabled else "disabled")
@@ -50,7 +52,7 @@ async def _networks(gw: GatewayClient) -> Rows:
         security = f", security {net.security_type}" if net.security_type else ""
         described = ", ".join(state) or "state unknown"
         rows.append((f"{kind} {name}".strip(), f"{addresses} — {described}{security}"))
-    return rows or [("Networks", "none configured")]
+    return rows if nets else [*rows, ("Networks", "none configured")]
 
 
 async def _wifi(gw: GatewayClient) -> Rows:
@@ -96,13 +98,9 @@ async def _firmware(gw: GatewayClient) -> Rows:
     return rows
 
 
-async def _tesla(gw: GatewayClient) -> Rows:
-    nets = await gw.networks()
-    reachable = [n.last_tesla_connected for n in nets if n.last_tesla_connected is not None]
-    rows: Rows = [("Connected to Tesla", _yes(any(reachable)) if reachable else "not reported")]
+async def _registration(gw: GatewayClient) -> Rows:
     registration = await gw.registration()
-    rows.append(("Registered", _yes(registration.registered)))
-    return rows
+    return [("Registered with Tesla", _yes(registration.registered))]
 
 
 async def _powerwalls(gw: GatewayClient) -> Rows:
@@ -131,7 +129,7 @@ SECTIONS: tuple[tuple[str, Callable[[GatewayClient], Awaitable[Rows]]], ...] = (
     ("Connectivity tests", _connectivity),
     ("Site", _site),
     ("Firmware and updates", _firmware),
-    ("Tesla connection", _tesla),
+    ("Registration", _registration),
     ("Powerwalls", _powerwalls),
 )
 

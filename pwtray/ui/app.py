@@ -26,7 +26,7 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication
 
 from pwtray.gateway import GatewayClient
-from pwtray.monitor import EventKind, HistoryStore, Poller, Retention
+from pwtray.monitor import EventKind, HistoryStore, Poller
 from pwtray.settings import (
     Connection,
     KeyringSecrets,
@@ -163,11 +163,8 @@ async def _main(app: QApplication, options: AppOptions, key: str, folder: Path) 
     fingerprint = options.fingerprint or connection.fingerprint or None
     email = options.email or connection.email
     password = options.password or (secrets.get(host) if host else None)
-    history = await asyncio.to_thread(
-        HistoryStore, folder / "history.sqlite",
-        retention=Retention(raw_s=settings.history.raw_days * 86_400.0,
-                            minute_s=settings.history.minute_days * 86_400.0),
-    )  # fmt: skip
+    # Retention, like every preference, comes from Controller.apply_live before polling starts.
+    history = await asyncio.to_thread(HistoryStore, folder / "history.sqlite")
     if history.recovered:
         log.warning(history.recovered)
     client = GatewayClient(host or "127.0.0.1:9", password=password, email=email,

@@ -80,6 +80,7 @@ class ConnectionDialog(TaskDialog):
             "stored in the system keyring — type to change" if stored else "customer password"
         )
         self._stored = stored
+        self._stored_for = connection.host
         self.fingerprint = QLabel("")
         self.fingerprint.setWordWrap(True)
         self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -217,7 +218,7 @@ class ConnectionDialog(TaskDialog):
         typed = self.password.text() or None
         if typed is not None:
             self.secrets.set(host, typed)
-        elif self._stored is not None and host:
+        elif self._stored is not None and host != self._stored_for:
             self.secrets.set(host, self._stored)  # the address changed: keep the password
         self.problem.setText(self.secrets.problem or "")
         self.problem.setVisible(bool(self.secrets.problem))

@@ -84,7 +84,9 @@ class HistoryView(QWidget):
         self.reserve_percent: float | None = None
         self.shown: Shown | None = None
         self._points: list[Point] = []
+        self._times = np.empty(0)  # the points' times, for the crosshair's lookup
         self._loading = False
+        self._stale = True  # nothing loaded yet
 
         self.span_box = QComboBox()
         self.span_box.setAccessibleName("History range")
@@ -140,10 +142,10 @@ class HistoryView(QWidget):
         layout_ci.setRowStretchFactor(0, 5)
         layout_ci.setRowStretchFactor(1, 3)
         layout_ci.setRowStretchFactor(2, 3)
-        for plot, label in ((self.power_plot, "kW"), (self.soe_plot, "%"),
-                            (self.energy_plot, "kWh")):  # fmt: skip
+        self.soe_plot.setLabel("left", "%")
+        self._label_axes()  # kW or W, kWh or Wh
+        for plot in (self.power_plot, self.soe_plot, self.energy_plot):
             plot.showGrid(x=True, y=True, alpha=0.15)
-            plot.setLabel("left", label)
             plot.setMouseEnabled(x=True, y=False)
             plot.setMenuEnabled(False)
             plot.hideButtons()
@@ -222,11 +224,18 @@ class HistoryView(QWidget):
         custom = self.span is Span.CUSTOM
         for widget in (self.first_edit, self.dash, self.last_edit):
             widget.setVisible(custom)
-        self.reload()
+        self._reload_when_shown()
 
     def _custom_changed(self) -> None:
         if self.span is Span.CUSTOM:
+            self._reload_when_shown()
+
+    def _reload_when_shown(self) -> None:
+        """Load now if shown; else once, when the tab is next shown (not once per change)."""
+        if self.isVisible():
             self.reload()
+        else:
+            self._stale = True
 
     def _follow_clock(self) -> None:
         if self.isVisible() and self.span is not Span.CUSTOM and not self._zoomed_in():
@@ -234,7 +243,10 @@ class HistoryView(QWidget):
 
     def showEvent(self, event: object) -> None:
         self._live_timer.start()
-        self._follow_clock()
+        if self._stale:
+            self.reload()
+        else:
+            self._follow_clock()
 
     def hideEvent(self, event: object) -> None:
         self._live_timer.stop()
@@ -269,6 +281,7 @@ class HistoryView(QWidget):
 
     def _load(self, start: float, end: float, *, reset_view: bool) -> None:
         began = time.perf_counter()
+        self._stale = False
         self._loading = True
         try:
             points: list[Point] = []
@@ -310,6 +323,7 @@ class HistoryView(QWidget):
 
     def _draw_series(self, points: list[Point]) -> None:
         ts = np.fromiter((p.ts for p in points), dtype=float, count=len(points))
+        self._times = ts
         scale = 1000.0 if self.units.kilo else 1.0
         for field, curve in self.curves.items():
             values = np.fromiter(
@@ -320,7 +334,6 @@ class HistoryView(QWidget):
         soe = np.fromiter((math.nan if p.soe is None else p.soe for p in points), dtype=float,
                           count=len(points))  # fmt: skip
         self.soe_curve.setData(ts, soe, connect="finite")
-        self.power_plot.setLabel("left", "kW" if self.units.kilo else "W")
 
     def _draw_bars(self, days: list[DailyEnergy]) -> None:
         for item in self.bars:
@@ -338,7 +351,6 @@ class HistoryView(QWidget):
                                    pen=pg.mkPen(None), name=name)  # fmt: skip
             self.energy_plot.addItem(item)
             self.bars.append(item)
-        self.energy_plot.setLabel("left", "kWh" if self.units.kilo else "Wh")
 
     def _draw_outages(self, outages: list[Outage], end: float) -> None:
         for plot in (self.power_plot, self.soe_plot):
@@ -368,14 +380,19 @@ class HistoryView(QWidget):
 
     def set_units(self, units: Units) -> None:
         self.units = units
-        self.reload()
+        self._label_axes()
+        self._reload_when_shown()  # the curves are redrawn in the new scale
+
+    def _label_axes(self) -> None:
+        self.power_plot.setLabel("left", "kW" if self.units.kilo else "W")
+        self.energy_plot.setLabel("left", "kWh" if self.units.kilo else "Wh")
 
     # ------------------------------------------------------------------ crosshair
     def readout_at(self, ts: float) -> str:
         """What the readout says for the point nearest ``ts``."""
         if not self._points:
             return " "
-        times = [p.ts for p in self._points]
+        times = self._times
         index = int(np.clip(np.searchsorted(times, ts), 0, len(times) - 1))
         if index > 0 and abs(times[index - 1] - ts) < abs(times[index] - ts):
             index -= 1

@@ -1,5 +1,5 @@
 """Network info: the gateway's networks, Wi-Fi, connectivity tests, site, firmware and updates,
-Tesla connection and Powerwalls. Each section loads on its own and says what it could not read."""
+Tesla registration and Powerwalls. Each section loads on its own and says what it could not read."""
 
 from __future__ import annotations
 

@@ -99,6 +99,7 @@ def _window() -> str:
         store = HistoryStore(Path(folder, "history.sqlite"))
         window = MainWindow(store, state_file=Path(folder, "window.ini"))
         charts = window.history_view  # raises if pyqtgraph or numpy cannot load
+        charts.reload()  # query the store and draw every chart, shown or not
         window.tabs.setCurrentIndex(1)
         image = window.grab()
         points = charts.shown.points if charts.shown else 0

@@ -243,6 +243,7 @@ class MainWindow(QMainWindow):
         self._snapshot: Snapshot | None = None
         self._grid_since: float | None = None
         self._grid_off: bool | None = None
+        self._detail_node: Node | None = None
         self._today_read = 0.0
         self.setWindowTitle("pwtray")
         self.setMinimumSize(720, 520)
@@ -338,8 +339,8 @@ class MainWindow(QMainWindow):
         if self._history_view is not None:
             self._history_view.set_reserve(snapshot.reserve_percent)
         self._show_status(now)
-        if self.flow.selected is not None and self.panel.details_box.isVisible():
-            self.panel.details.setText(node_details(self.flow.selected.value, snapshot, self.units))
+        if self._detail_node is not None:  # keep the node the user opened up to date
+            self.panel.details.setText(node_details(self._detail_node.value, snapshot, self.units))
         if now - self._today_read > 60:
             self._show_today(now)
 
@@ -374,6 +375,7 @@ class MainWindow(QMainWindow):
         self.status.setText(f"Updated {_time(s.last_success_at, now)} ({age} ago){state}")
 
     def _show_node(self, node: Node) -> None:
+        self._detail_node = node
         self.panel.details_box.setTitle(node.value)
         self.panel.details.setText(node_details(node.value, self._snapshot, self.units))
 

@@ -7,6 +7,11 @@ import socket
 from pwtray.gateway import diagnose, network_info, spaced_fingerprint
 from pwtray.simulator import Simulator
 from tests.conftest import PASSWORD, SimFactory
+from tests.gateway.helpers import client_for
+
+
+def count(sim: Simulator, path: str) -> int:
+    return sum(1 for r in sim.requests() if r.path == path)
 
 
 def free_port() -> int:
@@ -72,28 +77,36 @@ async def test_old_firmware_is_recognised(sim_factory: SimFactory) -> None:
 
 
 async def test_network_info_reads_each_section(sim: Simulator) -> None:
-    from tests.gateway.helpers import client_for
-
     async with client_for(sim) as gw:
         sections = {s.title: s for s in await network_info(gw)}
     assert list(sections) == ["Networks", "Wi-Fi", "Connectivity tests", "Site",
-                              "Firmware and updates", "Tesla connection", "Powerwalls"]  # fmt: skip
+                              "Firmware and updates", "Registration", "Powerwalls"]  # fmt: skip
+    assert {t: s.error for t, s in sections.items() if s.error} == {}
+    networks = dict(sections["Networks"].rows)
+    assert networks["Connected to Tesla"] == "yes"  # from the networks the gateway reports
+    assert "Tesla reachable" in networks["Wi-Fi HomeWiFi"]
     site = dict(sections["Site"].rows)
     assert site["Name"] == "Home Energy Gateway"
     assert dict(sections["Firmware and updates"].rows)["Firmware"].startswith("24.36.2")
     assert sections["Powerwalls"].rows[0][1].startswith("serial ")
-    assert all(s.error is None or "Could not read" in s.error or "does not offer" in s.error
-               for s in sections.values())  # fmt: skip
+    assert count(sim, "/api/networks") == 1  # read once, for every section that shows it
 
 
-async def test_a_section_that_fails_says_so_and_the_rest_show(sim_factory: SimFactory) -> None:
-    from tests.gateway.helpers import client_for
-
-    sim = sim_factory(firmware="1.15.0")  # old firmware lacks some endpoints
+async def test_a_section_that_fails_says_so_and_the_rest_show(sim: Simulator) -> None:
+    sim.set_fault("malformed-json", paths="/api/site_info", rate=1.0)
     async with client_for(sim) as gw:
         sections = {s.title: s for s in await network_info(gw)}
-    readable = [t for t, s in sections.items() if s.error is None]
-    assert "Site" in readable
-    assert "Powerwalls" in readable
-    for section in sections.values():
-        assert section.error is None or section.error.endswith(".") or "offer" in section.error
+    site = sections["Site"]
+    assert site.rows == []
+    assert site.error is not None
+    assert site.error.startswith("Could not read this: The gateway sent a reply pwtray")
+    assert [t for t, s in sections.items() if s.error] == ["Site"]
+
+
+async def test_old_firmware_shows_every_section_it_offers(sim_factory: SimFactory) -> None:
+    sim = sim_factory(firmware="1.15.0")
+    async with client_for(sim) as gw:
+        sections = {s.title: s for s in await network_info(gw)}
+    assert {t: s.error for t, s in sections.items() if s.error} == {}
+    assert dict(sections["Networks"].rows)["Connected to Tesla"] == "not reported"
+    assert dict(sections["Firmware and updates"].rows)["Firmware"] == "1.15.0"

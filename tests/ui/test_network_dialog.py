@@ -33,7 +33,7 @@ def test_every_section_loads_and_a_failing_one_says_so(
             assert "Loading…" in labels(dialog, "Site")
             await until(lambda: dialog.all_loaded, 30, "every section")
             assert "Home Energy Gateway" in labels(dialog, "Site")
-            assert any("HomeWiFi" in t or "192.0.2.57" in t for t in labels(dialog, "Networks"))
+            assert any("HomeWiFi" in t for t in labels(dialog, "Networks"))
             assert "passed" in labels(dialog, "Connectivity tests")
             ARTIFACTS.mkdir(exist_ok=True)
             dialog.grab().save(str(ARTIFACTS / "dialog-network.png"))

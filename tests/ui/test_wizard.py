@@ -139,9 +139,8 @@ def test_nothing_found_and_a_bad_range_are_explained(
     qtbot.addWidget(wizard)
     find = wizard.find_page
     find.search_button.click()
-    assert find.search_status.text() == (
-        "✖ the range 127.0.0.9-8 ends before it starts. Write a range like 192.168.1.1-254."
-    )
+    status = find.search_status.text()
+    assert status.startswith("✖ the range 127.0.0.9-8 ends before it starts. Write a range like ")
     find.range.setText(f"127.0.0.9:{shared_port()}")
 
     async def scenario() -> None:
