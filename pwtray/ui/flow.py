@@ -134,7 +134,6 @@ class FlowDiagram(QWidget):
         self.selected: Node = Node.POWERWALL
         self._static: QPixmap | None = None
         self._static_key_drawn: tuple[object, ...] = ()
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # the pixmap covers it all
         self._phase = 0.0
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
@@ -276,7 +275,7 @@ class FlowDiagram(QWidget):
         pixmap = QPixmap(self.size() * ratio)
         pixmap.setDevicePixelRatio(ratio)
         palette = self.palette()
-        pixmap.fill(palette.window().color())
+        pixmap.fill(Qt.GlobalColor.transparent)  # the page behind shows through, tab or window
         p = QPainter(pixmap)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         text = palette.windowText().color()
