@@ -115,7 +115,7 @@ def main() -> None:
                 rows += asyncio.run(peer(sim.address, args.cycles))
             except ImportError:
                 name = peer.__name__.removesuffix("_rows")
-                print(f"({name} not installed: pip install -e '.[bench]')")
+                print(f"({name} not installed: pip install -e '.[test]')")
     report(rows, args.latency_ms)
 
 

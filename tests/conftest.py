@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,13 +15,38 @@ import pytest
 
 from pwtray.simulator import Simulator, SimulatorConfig
 
-SAMPLES = Path(__file__).parent / "fixtures" / "gateway-samples"
+# Real gateway captures are third-party data: they stay in the shared folder beside the
+# checkout (../shared/gateway-samples), never copied into the project. PWTRAY_SHARED overrides.
+SHARED = Path(os.environ.get("PWTRAY_SHARED") or Path(__file__).resolve().parents[2] / "shared")
+SAMPLES = SHARED / "gateway-samples"
+SETS = SAMPLES / "sets"
 PASSWORD = "Xy7Qp"  # the simulated gateway's customer password in tests
+# Simulated gateways start at a fixed local time (03:00, no sun, in a fixed zone) unless a
+# test says otherwise: nothing depends on the hour, date or time zone the tests run at.
+SIM_START = dt.datetime(2026, 6, 15, 3, 0, tzinfo=dt.timezone(dt.timedelta(hours=-7)))
+
+
+def samples_dir() -> Path:
+    """The captures folder; a test that needs it fails with what to do when it is missing."""
+    if not (SAMPLES / "SOURCES.md").is_file():
+        pytest.fail(
+            f"the real gateway captures are not at {SAMPLES}: check out the shared folder beside "
+            "this project (../shared/gateway-samples) or set PWTRAY_SHARED to its location"
+        )
+    return SAMPLES
+
+
+def require(module: str) -> Any:
+    """Import a peer library the tests compare against; missing, the test fails and says how."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        pytest.fail(f"{module} is not installed: run .venv/bin/pip install -e '.[test]'")
 
 
 def sample(name: str) -> Any:
-    """A real response captured from a gateway (tests/fixtures/gateway-samples)."""
-    return json.loads((SAMPLES / name).read_text())
+    """A real response captured from a gateway (../shared/gateway-samples)."""
+    return json.loads((samples_dir() / name).read_text())
 
 
 SimFactory = Callable[..., Simulator]
@@ -32,6 +60,7 @@ def sim_factory() -> Iterator[SimFactory]:
 
     def start(**overrides: Any) -> Simulator:
         overrides.setdefault("password", PASSWORD)
+        overrides.setdefault("start", SIM_START)
         sim = Simulator(SimulatorConfig(**overrides)).start()
         started.append(sim)
         return sim

@@ -26,6 +26,7 @@ from pwtray.gateway._exceptions import (
     GatewayUnreachableError,
     LockedOutError,
     PermissionDeniedError,
+    RequestRefusedError,
     WriteNotAppliedError,
 )
 from pwtray.gateway._models import (
@@ -75,6 +76,7 @@ __all__ = [
     "PermissionDeniedError",
     "Powerwalls",
     "RedactingFilter",
+    "RequestRefusedError",
     "Section",
     "Session",
     "SiteInfo",

@@ -38,6 +38,7 @@ from pwtray.gateway._exceptions import (
     GatewayUnreachableError,
     LockedOutError,
     PermissionDeniedError,
+    RequestRefusedError,
     WriteNotAppliedError,
 )
 from pwtray.gateway._scale import api_to_app, app_to_api
@@ -533,6 +534,8 @@ class GatewayClient:
             raise EndpointNotSupportedError(path)
         if status >= 500:
             raise GatewayUnavailableError(path, status)
+        if 400 <= status < 500:
+            raise RequestRefusedError(path, status, _refusal_reason(response.content))
         if not 200 <= status < 300:
             raise GatewayProtocolError(path, "$", f"unexpected HTTP status {status}")
         if model is None:
@@ -621,6 +624,26 @@ def _reason(exc: BaseException) -> str:
     if "refused" in str(exc).lower():
         return "connection refused"
     return "cannot connect"
+
+
+class _ErrorBody(msgspec.Struct):
+    """The gateway's error reply: ``{"code": 412, "error": "...", "message": "..."}``."""
+
+    error: str = ""
+    message: str = ""
+
+
+def _refusal_reason(body: bytes) -> str:
+    """The gateway's own words for a refusal, if its body has them (bounded, printable)."""
+    try:
+        reply = msgspec.json.decode(body[:4096], type=_ErrorBody)
+    except msgspec.MsgspecError:
+        return ""
+    words = [w for w in (reply.error, reply.message) if w]
+    if len(words) == 2 and words[0].casefold() == words[1].casefold():
+        words = words[:1]
+    text = " — ".join(words)
+    return "".join(ch for ch in text if ch.isprintable())[:200]
 
 
 def _retry_after_s(response: httpx.Response) -> float | None:

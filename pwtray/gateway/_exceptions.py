@@ -11,6 +11,7 @@
     ├── GatewayUnavailableError        502/5xx: the Powerwalls are stopped or the gateway is busy
     ├── EndpointNotSupportedError      404: this firmware does not have the endpoint
     ├── WriteNotAppliedError           a write was accepted but reading back shows otherwise
+    ├── RequestRefusedError            another documented 4xx refusal (409, 412…): status + message
     └── GatewayProtocolError           a body pwtray cannot read (bad JSON, HTML, wrong shape)
 
 Callers branch on the type, never on the text. No message ever holds a password, token or
@@ -119,6 +120,21 @@ class WriteNotAppliedError(GatewayError):
             f"The gateway accepted the change to {endpoint}, but reading it back shows {detail}. "
             "The change did not take effect."
         )
+
+
+class RequestRefusedError(GatewayError):
+    """The gateway understood the request and said no (409 conflict, 412 precondition, …).
+
+    ``status`` and the gateway's own ``reason`` (its ``error``/``message`` text, when it sent
+    one) are kept as fields; this is an ordinary answer, not a sign of changed firmware.
+    """
+
+    def __init__(self, endpoint: str, status: int, reason: str = "") -> None:
+        self.endpoint = endpoint
+        self.status = status
+        self.reason = reason
+        why = f": {reason}" if reason else ""
+        super().__init__(f"The gateway refused the request to {endpoint} (HTTP {status}{why}).")
 
 
 class GatewayProtocolError(GatewayError):

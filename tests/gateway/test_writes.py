@@ -11,6 +11,7 @@ from pwtray.gateway import (
     GridState,
     OperationMode,
     PermissionDeniedError,
+    RequestRefusedError,
     WriteNotAppliedError,
 )
 from tests.conftest import PASSWORD, SimFactory
@@ -88,12 +89,25 @@ async def test_go_off_grid_and_back(sim_factory: SimFactory) -> None:
         assert (await gw.grid_status()).state is GridState.CONNECTED
 
 
-async def test_stop_and_run_the_site_master(sim_factory: SimFactory) -> None:
-    for firmware in ("1.15.0", "24.36.2 46990655"):
-        sim = sim_factory(firmware=firmware)
-        async with client_for(sim) as gw:
-            assert not (await gw.stop_sitemaster()).running
-            assert (await gw.run_sitemaster()).running
+@pytest.mark.parametrize("firmware", ["1.15.0", "24.36.2 46990655"])
+async def test_stop_and_run_the_site_master(sim_factory: SimFactory, firmware: str) -> None:
+    sim = sim_factory(firmware=firmware)
+    sim.set_state(load_w=800, solar_w=0)  # a quiet house: the battery moves well under 4 kW
+    async with client_for(sim) as gw:
+        assert not (await gw.stop_sitemaster()).running
+        assert (await gw.run_sitemaster()).running
+
+
+async def test_a_refused_stop_says_why_in_the_gateways_words(sim_factory: SimFactory) -> None:
+    sim = sim_factory()
+    sim.set_state(load_w=6500, solar_w=0)  # the battery pushes more than 4 kW: stopping is unsafe
+    async with client_for(sim) as gw:
+        with pytest.raises(RequestRefusedError) as refused:
+            await gw.stop_sitemaster()
+        assert refused.value.status == 412
+        assert "Power flow is too high" in refused.value.reason
+        assert "report" not in str(refused.value)  # an ordinary refusal, not a firmware change
+        assert (await gw.sitemaster()).running
 
 
 async def test_rename_the_site(sim_factory: SimFactory) -> None:

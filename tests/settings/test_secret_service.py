@@ -5,20 +5,37 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
 import pytest
 import secretstorage
+from jeepney.bus_messages import message_bus
+from jeepney.io.blocking import open_dbus_connection
 from jeepney.wrappers import DBusErrorResponse
 from keyring.backends import SecretService
 from secretstorage.collection import Collection
 
 from pwtray.settings import KeyringSecrets
+from tests.waiting import wait_until
 
 SECRET = "Zq8-x"
+SESSION_CONF = Path("/usr/share/dbus-1/session.conf")
+SECRETS_NAME = "org.freedesktop.secrets"
+
+
+def _private_bus_config(folder: Path) -> Path:
+    """A session bus that activates nothing: only the daemon this test starts may answer.
+
+    With the standard service folders, the first Secret Service call made before our daemon
+    owns its name would start a second gnome-keyring by D-Bus activation — one with a locked,
+    password-less login keyring — and the test would wait for a prompt nobody answers.
+    """
+    config = folder / "session.conf"
+    text = SESSION_CONF.read_text().replace("<standard_session_servicedirs />", "")
+    config.write_text(text)
+    return config
 
 
 @pytest.fixture
@@ -26,14 +43,12 @@ def secret_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     """A session bus and an unlocked gnome-keyring whose files live in ``tmp_path``."""
     for tool in ("dbus-daemon", "gnome-keyring-daemon"):
         if shutil.which(tool) is None:
-            message = f"{tool} is not installed (apt-get install dbus gnome-keyring)"
-            if os.environ.get("CI"):
-                pytest.fail(message)
-            pytest.skip(message)
+            pytest.fail(f"{tool} is not installed: run 'sudo scripts/install-system-packages'")
     runtime = tmp_path / "run"
     runtime.mkdir(mode=0o700)
+    config = _private_bus_config(tmp_path)
     bus = subprocess.Popen(
-        ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+        ["dbus-daemon", f"--config-file={config}", "--nofork", "--print-address=1"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     assert bus.stdout is not None
@@ -52,14 +67,11 @@ def secret_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         daemon.stdin.write("login-keyring-password")
         daemon.stdin.close()
         monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
-        # Wait until the daemon has its bus name and has unlocked the login keyring as the
-        # default collection. Asking keyring sooner makes secretstorage create a collection,
-        # which waits for a password prompt that never comes on this desktop.
-        deadline = time.monotonic() + 15
-        while not _default_collection_unlocked():
-            if time.monotonic() > deadline:
-                pytest.fail("gnome-keyring did not unlock its login keyring in 15 s")
-            time.sleep(0.1)
+        # First the daemon's bus name (asked of the bus itself, which starts nothing), then its
+        # unlocked login keyring as the default collection. Asking keyring sooner makes
+        # secretstorage create a collection, which waits for a prompt that never comes here.
+        wait_until(lambda: _name_has_owner(address), 30, "gnome-keyring's bus name")
+        wait_until(_default_collection_unlocked, 30, "gnome-keyring to unlock its login keyring")
         keyring.set_keyring(SecretService.Keyring())  # type: ignore[no-untyped-call]
         yield tmp_path / "data"
     finally:
@@ -82,6 +94,12 @@ def test_the_password_lives_in_the_secret_service_and_nowhere_in_clear(
     assert all(SECRET.encode() not in p.read_bytes() for p in files)  # … encrypted
     secrets.delete("127.0.0.10")
     assert KeyringSecrets().get("127.0.0.10") is None
+
+
+def _name_has_owner(address: str) -> bool:
+    with open_dbus_connection(address) as connection:
+        reply = connection.send_and_get_reply(message_bus.NameHasOwner(SECRETS_NAME), timeout=5)
+    return bool(reply.body[0])
 
 
 def _default_collection_unlocked() -> bool:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD, SimFactory
+from tests.conftest import PASSWORD, SimFactory, require
 
 pytestmark = pytest.mark.peer
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.peer
 def test_pypowerwall_reads_soe_powers_and_the_outage(
     sim_factory: SimFactory, tmp_path: Path
 ) -> None:
-    pypowerwall = pytest.importorskip("pypowerwall")
+    pypowerwall = require("pypowerwall")
     sim = sim_factory()
     pw = pypowerwall.Powerwall(
         sim.address, PASSWORD, "me@example.com", "America/Los_Angeles",
@@ -40,7 +40,7 @@ def test_pypowerwall_reads_soe_powers_and_the_outage(
 
 
 async def test_tesla_powerwall_reads_soe_meters_and_the_outage(sim_factory: SimFactory) -> None:
-    tesla_powerwall = pytest.importorskip("tesla_powerwall")
+    tesla_powerwall = require("tesla_powerwall")
     sim = sim_factory()
     async with tesla_powerwall.Powerwall(sim.base_url + "/") as pw:
         await pw.login(PASSWORD, "me@example.com")

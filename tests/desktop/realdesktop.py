@@ -1,0 +1,288 @@
+"""The real desktop the end-to-end tier runs on: ``../shared/desktop/real-desktop.sh``.
+
+Xvfb, a private D-Bus session bus, xfwm4, a real xfce4-panel (its Status Tray hosts
+StatusNotifierItems; ``xembed=True`` runs the XEmbed-only ``trayer`` instead) and a real dunst that
+logs every notification it receives. Nothing here is a fake: the tests read what dunst printed
+and what the X server shows.
+
+:class:`RealDesktop` starts one (on a free display, in its own folder), runs programs inside it,
+takes screenshots and parses dunst's log into :class:`DunstNotification` records.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.conftest import SHARED
+from tests.waiting import wait_until
+
+SCRIPT = SHARED / "desktop" / "real-desktop.sh"
+# What the desktop needs (the script's header); scripts/system-packages.txt installs them all.
+TOOLS = {
+    "Xvfb": "xvfb",
+    "xfce4-panel": "xfce4-panel",
+    "xfwm4": "xfwm4",
+    "dunst": "dunst",
+    "dbus-daemon": "dbus",
+    "import": "imagemagick",
+    "xdpyinfo": "x11-utils",
+    "xsetroot": "x11-xserver-utils",
+    "trayer": "trayer",
+    "xdotool": "xdotool",
+}
+
+
+class DesktopUnavailableError(RuntimeError):
+    """What is missing for the real desktop, and the command that installs it."""
+
+
+def missing_tools() -> list[str]:
+    return sorted({pkg for tool, pkg in TOOLS.items() if shutil.which(tool) is None})
+
+
+def check_available() -> None:
+    if not SCRIPT.is_file():
+        raise DesktopUnavailableError(
+            f"the real desktop script is not at {SCRIPT}: check out the shared folder beside "
+            "this project, or set PWTRAY_SHARED to its location"
+        )
+    missing = missing_tools()
+    if missing:
+        raise DesktopUnavailableError(
+            f"the real desktop needs {', '.join(missing)}: run "
+            "'sudo scripts/install-system-packages' (or deselect this tier with -m 'not desktop')"
+        )
+
+
+@dataclass(frozen=True)
+class DunstNotification:
+    """One notification as dunst received it (``dunst -print``)."""
+
+    id: int
+    appname: str
+    summary: str
+    body: str
+    urgency: str  # "LOW", "NORMAL", "CRITICAL"
+    timeout: int
+    icon: str
+    raw_icon: bool
+    actions: dict[str, str]  # action key -> label
+    stack_tag: str
+    category: str
+
+    @property
+    def critical(self) -> bool:
+        return self.urgency == "CRITICAL"
+
+
+_FIELD = re.compile(r"^\t(\w[\w ]*?): ?(.*)$")
+_ACTION = re.compile(r'"?([^":]+)"?\s*:\s*"?([^",}]*)"?')
+
+
+def parse_dunst_log(text: str) -> list[DunstNotification]:
+    """Every ``{ … }`` block dunst printed, in order of arrival.
+
+    dunst writes ``key: 'value'`` lines; a quoted value may span lines (a body with newlines)
+    and ends at the closing quote.
+    """
+    records: list[DunstNotification] = []
+    block: dict[str, str] | None = None
+    key: str | None = None
+    for line in text.splitlines():
+        if line == "{":
+            block, key = {}, None
+            continue
+        if block is None:
+            continue
+        if line == "}":
+            records.append(_notification(block))
+            block, key = None, None
+            continue
+        match = _FIELD.match(line)
+        if match and (key is None or _closed(block[key])):
+            key, value = match[1], match[2]
+            block[key] = value
+        elif key is not None:
+            block[key] += "\n" + line
+    return records
+
+
+def _closed(value: str) -> bool:
+    return not value.startswith("'") or (len(value) >= 2 and value.endswith("'"))
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value.startswith("'") and value.endswith("'"):
+        return value[1:-1]
+    return value
+
+
+def _notification(block: Mapping[str, str]) -> DunstNotification:
+    actions: dict[str, str] = {}
+    raw = block.get("actions", "").strip().strip("{}")
+    for part in raw.split(","):
+        match = _ACTION.search(part)
+        if match:
+            actions[match[1].strip()] = match[2].strip()
+    return DunstNotification(
+        id=int(block.get("id", "0") or 0),
+        appname=_unquote(block.get("appname", "")),
+        summary=_unquote(block.get("summary", "")),
+        body=_unquote(block.get("body", "")),
+        urgency=block.get("urgency", "").strip(),
+        timeout=int(block.get("timeout", "0") or 0),
+        icon=_unquote(block.get("icon", "")),
+        raw_icon=block.get("raw_icon set", "").strip() == "true",
+        actions=actions,
+        stack_tag=_unquote(block.get("stack_tag", "")),
+        category=block.get("category", "").strip(),
+    )
+
+
+X_LOCKS = Path("/tmp")  # noqa: S108 - where X servers keep their lock files and sockets
+
+
+def _free_display() -> str:
+    for number in range(60, 200):
+        taken = X_LOCKS / f".X{number}-lock", X_LOCKS / ".X11-unix" / f"X{number}"
+        if not any(path.exists() for path in taken):
+            return f":{number}"
+    raise DesktopUnavailableError("no free X display number between :60 and :199")
+
+
+class RealDesktop:
+    """One running real desktop. Use :func:`real_desktop` to start and stop it."""
+
+    def __init__(self, base: Path, *, xembed: bool = False, knobs: Mapping[str, str] = {}) -> None:
+        self.base = base
+        self.xembed = xembed
+        self.knobs = dict(knobs)
+        self.display = _free_display()
+        self.env: dict[str, str] = {}
+
+    @property
+    def run_dir(self) -> Path:
+        return self.base / "run"
+
+    @property
+    def shots_dir(self) -> Path:
+        return self.base / "shots"
+
+    def _script_env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "DBUS_"))}
+        env.pop("DISPLAY", None)
+        env.update(DESKTOP_BASE=str(self.base), DESKTOP_DISPLAY=self.display,
+                   SHOTS=str(self.shots_dir), **self.knobs)  # fmt: skip
+        return env
+
+    def up(self) -> None:
+        check_available()
+        command = [str(SCRIPT), "up", *(["--xembed"] if self.xembed else [])]
+        result = subprocess.run(
+            command,
+            env=self._script_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if result.returncode != 0:
+            self.down()
+            raise DesktopUnavailableError(
+                f"the real desktop did not start: {result.stderr.strip() or result.stdout}"
+            )
+        self.env = self._read_env()
+
+    def _read_env(self) -> dict[str, str]:
+        env = dict(self._script_env())
+        text = (self.run_dir / "env").read_text()
+        for match in re.finditer(r"(\w+)=(\S+)", text.replace("export ", "")):
+            env[match[1]] = match[2]
+        return env
+
+    def down(self) -> None:
+        subprocess.run(
+            [str(SCRIPT), "down"],
+            env=self._script_env(),
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+
+    # ------------------------------------------------------------------ inside the desktop
+    def popen(
+        self,
+        command: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        log: Path | None = None,
+    ) -> subprocess.Popen[bytes]:
+        """Start ``command`` on this desktop (its DISPLAY, session bus, HOME and XDG folders)."""
+        full_env = {**self.env, **(env or {})}
+        out = log.open("wb") if log is not None else subprocess.DEVNULL
+        try:
+            return subprocess.Popen(
+                list(command), env=full_env, stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+        finally:
+            if log is not None and not isinstance(out, int):
+                out.close()
+
+    def run(self, command: Sequence[str], timeout_s: float = 30.0) -> str:
+        result = subprocess.run(
+            list(command),
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=True,
+        )
+        return result.stdout
+
+    def shot(self, name: str) -> Path:
+        """A screenshot of the whole screen, as the X server shows it (PNG)."""
+        self.shots_dir.mkdir(parents=True, exist_ok=True)
+        path = self.shots_dir / f"{name}.png"
+        self.run(["import", "-window", "root", str(path)])
+        return path
+
+    def notifications(self) -> list[DunstNotification]:
+        """Everything dunst has received so far."""
+        log = self.run_dir / "dunst.log"
+        return parse_dunst_log(log.read_text(errors="replace")) if log.exists() else []
+
+    def wait_for_notification(
+        self, summary: str, *, after: int = 0, timeout_s: float = 30.0
+    ) -> DunstNotification:
+        """The first notification (of those after the first ``after``) with this summary."""
+
+        def found() -> DunstNotification | None:
+            return next((n for n in self.notifications()[after:] if n.summary == summary), None)
+
+        try:
+            notification = wait_until(found, timeout_s, f"dunst to receive {summary!r}")
+        except AssertionError:
+            seen = [n.summary for n in self.notifications()[after:]]
+            raise AssertionError(f"dunst never received {summary!r}; it received {seen}") from None
+        assert notification is not None
+        return notification
+
+
+@contextlib.contextmanager
+def real_desktop(
+    base: Path, *, xembed: bool = False, knobs: Mapping[str, str] = {}
+) -> Iterator[RealDesktop]:
+    desktop = RealDesktop(base, xembed=xembed, knobs=knobs)
+    desktop.up()
+    try:
+        yield desktop
+    finally:
+        desktop.down()
