@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +29,7 @@ def png(image: QImage) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
+    image.save(buffer, "PNG")  # type: ignore[call-overload]  # the stubs say bytes; it takes str
     return bytes(data.data())
 
 
@@ -40,7 +40,7 @@ def disc(size: int, radius: float, *, nudge: int = 0) -> QImage:
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setBrush(QColor(40, 120, 200))
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.drawEllipse(2.0, 2.0, radius, radius)
+    painter.drawEllipse(QRectF(2.0, 2.0, radius, radius))
     painter.end()
     for x in range(nudge):  # a rasteriser's one-level differences on a few edge pixels
         colour = image.pixelColor(x + 5, 3)
