@@ -1,7 +1,9 @@
-"""Settings, secrets, logging and start-at-login. No Qt here."""
+"""Settings, secrets, logging and start-at-login. A leaf: it imports only ``pwtray.kinds``."""
 
 from pwtray.settings import _autostart as autostart
 from pwtray.settings._logging import log_dir, setup_logging
+from pwtray.settings._private import private_file, private_folder
+from pwtray.settings._redact import RedactingFilter, redact
 from pwtray.settings._secrets import KeyringSecrets, SecretStore, SessionSecrets
 from pwtray.settings._store import (
     NOTIFICATION_KINDS,
@@ -29,6 +31,7 @@ __all__ = [
     "Loaded",
     "Notifications",
     "Polling",
+    "RedactingFilter",
     "SecretStore",
     "SessionSecrets",
     "Settings",
@@ -37,6 +40,9 @@ __all__ = [
     "dumps",
     "load",
     "log_dir",
+    "private_file",
+    "private_folder",
+    "redact",
     "save",
     "setup_logging",
 ]
