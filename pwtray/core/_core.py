@@ -24,6 +24,7 @@ from pwtray import __version__
 from pwtray.core._config import CliOptions, Config, Gateway, effective
 from pwtray.core._site import Site
 from pwtray.core._tasks import Supervisor
+from pwtray.gateway import GatewayAddress, normalize_fingerprint
 from pwtray.monitor import HistoryStore
 from pwtray.settings import (
     Connection,
@@ -110,7 +111,7 @@ class Core:
             secrets = SessionSecrets()
             secrets.set(demo.address, DEMO_PASSWORD)
         else:
-            loaded = await asyncio.to_thread(load, folders.settings)
+            loaded = await asyncio.to_thread(load, folders.settings, check_settings)
             secrets = secrets or KeyringSecrets()
             if loaded.read_only:
                 folders.settings = None
@@ -181,6 +182,23 @@ class Core:
         gateway = Gateway(connection.host, connection.fingerprint, connection.email)
         self.site.connect(gateway, password)
         return problem
+
+
+def check_settings(settings: Settings) -> str | None:
+    """Why decoded settings cannot be used, in words (the settings package cannot know what
+    a gateway address or a certificate fingerprint is; the gateway's own parsers say)."""
+    connection = settings.connection
+    if connection.host:
+        try:
+            GatewayAddress.parse(connection.host)
+        except ValueError as exc:
+            return f"the gateway address “{connection.host}” is not usable: {exc}"
+    if connection.fingerprint:
+        try:
+            normalize_fingerprint(connection.fingerprint)
+        except ValueError as exc:
+            return f"the trusted certificate fingerprint is not usable: {exc}"
+    return None
 
 
 def _remove_handlers(handlers: list[logging.Handler]) -> None:

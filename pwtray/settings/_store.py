@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,6 +23,7 @@ import msgspec
 import platformdirs
 
 from pwtray.kinds import EventKind
+from pwtray.settings._private import FILE_MODE, private_folder
 
 SCHEMA = 1
 NOTIFICATION_KINDS = tuple(kind.value for kind in EventKind)
@@ -84,7 +86,16 @@ class Loaded:
     read_only: bool = False  # written by a newer pwtray: never overwritten
 
 
-def load(path: Path | None = None) -> Loaded:
+class SettingsInvalidError(ValueError):
+    """A value that decodes but cannot be used (a fingerprint that is not one, …)."""
+
+
+Validate = Callable[[Settings], str | None]
+
+
+def load(path: Path | None = None, validate: Validate | None = None) -> Loaded:
+    """The settings in ``path``. ``validate`` (from the app, which knows what an address or a
+    fingerprint is) returns why decoded settings are unusable; such a file is kept aside too."""
     path = path or default_path()
     try:
         data = path.read_bytes()
@@ -103,8 +114,18 @@ def load(path: Path | None = None) -> Loaded:
                 "this version uses its defaults and leaves the file as it is.",
                 read_only=True,
             )
-        return Loaded(msgspec.convert(raw, Settings, strict=True))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError, msgspec.ValidationError) as exc:
+        settings = msgspec.convert(raw, Settings, strict=True)
+        why = validate(settings) if validate is not None else None
+        if why:
+            raise SettingsInvalidError(why)
+        return Loaded(settings)
+    except (
+        UnicodeDecodeError,
+        tomllib.TOMLDecodeError,
+        msgspec.ValidationError,
+        SettingsInvalidError,
+        RecursionError,  # arrays nested a thousand deep: valid TOML, no settings of ours
+    ) as exc:
         kept = _keep_aside(path)
         return Loaded(
             Settings(),
@@ -116,11 +137,12 @@ def load(path: Path | None = None) -> Loaded:
 def save(settings: Settings, path: Path | None = None) -> None:
     """Replace the file atomically; on any failure the previous file stays as it was."""
     path = path or default_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     text = dumps(settings)
     partial = path.with_name(f".{path.name}.partial")
     try:
-        with partial.open("w", encoding="utf-8", newline="\n") as out:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        with open(fd, "w", encoding="utf-8", newline="\n") as out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
@@ -169,6 +191,8 @@ def _keep_aside(path: Path) -> Path:
 def _reason(exc: Exception) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return "it is not UTF-8 text"
+    if isinstance(exc, RecursionError):
+        return "it nests values far deeper than any setting does"
     if isinstance(exc, tomllib.TOMLDecodeError):
         return f"not valid TOML: {exc}"
     return str(exc).replace("$.", "").replace("Object contains unknown field", "unknown setting")
