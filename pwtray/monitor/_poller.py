@@ -356,6 +356,8 @@ class Poller:
             load_w=meters.load.instant_power if meters else None,
             solar_w=meters.solar.instant_power if meters else None,
             generator_w=meters.generator.instant_power if meters and meters.generator else None,
+            grid_voltage_v=_reported(meters.site.instant_average_voltage) if meters else None,
+            grid_frequency_hz=_reported(meters.site.frequency) if meters else None,
             grid=grid.state if grid else None,
             mode=operation.mode if operation else None,
             reserve_percent=round(reserve, 1) if reserve is not None else None,
@@ -424,6 +426,11 @@ def _energy(
         return None, None
     remaining = capacity * soe_percent / 100.0 if soe_percent is not None else None
     return capacity, remaining
+
+
+def _reported(value: float) -> float | None:
+    """A meter's voltage or frequency: 0 is what a gateway sends for "not measured"."""
+    return value if value > 0 else None
 
 
 def _counters(meters: MetersAggregates | None) -> Counters | None:

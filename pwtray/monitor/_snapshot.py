@@ -66,6 +66,8 @@ class Snapshot:
     load_w: float | None = None
     solar_w: float | None = None
     generator_w: float | None = None
+    grid_voltage_v: float | None = None  # at the site (grid) meter; None where not reported
+    grid_frequency_hz: float | None = None  # likewise; current firmware reports none (0)
     grid: GridState | None = None
     mode: str | None = None
     reserve_percent: float | None = None  # the Tesla app's scale

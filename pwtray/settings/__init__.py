@@ -2,7 +2,7 @@
 
 from pwtray.settings import _autostart as autostart
 from pwtray.settings._logging import log_dir, setup_logging
-from pwtray.settings._secrets import KeyringSecrets, SecretStore, SessionSecrets
+from pwtray.settings._secrets import KeyringSecrets, SecretStore, SessionSecrets, nut_account
 from pwtray.settings._store import (
     NOTIFICATION_KINDS,
     SCHEMA,
@@ -11,6 +11,7 @@ from pwtray.settings._store import (
     History,
     Loaded,
     Notifications,
+    Nut,
     Polling,
     Settings,
     default_path,
@@ -28,6 +29,7 @@ __all__ = [
     "KeyringSecrets",
     "Loaded",
     "Notifications",
+    "Nut",
     "Polling",
     "SecretStore",
     "SessionSecrets",
@@ -37,6 +39,7 @@ __all__ = [
     "dumps",
     "load",
     "log_dir",
+    "nut_account",
     "save",
     "setup_logging",
 ]

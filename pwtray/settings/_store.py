@@ -22,6 +22,8 @@ import msgspec
 import platformdirs
 
 from pwtray.monitor import EventKind
+from pwtray.nut import NutConfigError, check_credential, parse_allowed, parse_listen
+from pwtray.nut import check_exposure as check_nut_exposure
 
 SCHEMA = 1
 NOTIFICATION_KINDS = tuple(kind.value for kind in EventKind)
@@ -57,6 +59,24 @@ class History(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     minute_days: Annotated[int, msgspec.Meta(ge=7, le=730)] = 90
 
 
+class Nut(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """pwtray as a NUT server; the NUT user's password is in the keyring (``nut_account``)."""
+
+    enabled: bool = False
+    listen: str = "127.0.0.1:3493"  # [HOST:]PORT; beyond this computer only with allowed_clients
+    allowed_clients: list[str] = msgspec.field(default_factory=list)  # addresses or networks
+    username: str = "monuser"  # what upsmon logs in as (Synology's is fixed: monuser)
+    charge_low_percent: Percent = 10.0  # LB below this charge ...
+    runtime_low_s: Annotated[float, msgspec.Meta(ge=0.0, le=86400.0)] = 600.0  # ... or time left
+
+    def __post_init__(self) -> None:
+        try:
+            check_nut_exposure(parse_listen(self.listen), parse_allowed(self.allowed_clients))
+            check_credential("NUT user name", self.username)
+        except NutConfigError as exc:
+            raise ValueError(str(exc)) from None
+
+
 class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     schema: int = SCHEMA
     connection: Connection = msgspec.field(default_factory=Connection)
@@ -64,6 +84,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     notifications: Notifications = msgspec.field(default_factory=Notifications)
     display: Display = msgspec.field(default_factory=Display)
     history: History = msgspec.field(default_factory=History)
+    nut: Nut = msgspec.field(default_factory=Nut)
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.notifications.muted) - set(NOTIFICATION_KINDS))
