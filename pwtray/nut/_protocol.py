@@ -259,9 +259,10 @@ class Session:
         }
 
     def handle(self, line: str) -> Reply:
+        """One request line (with or without its ``\n``) and the reply to send."""
         self.commands += 1
         try:
-            words = split_words(line)
+            words = split_words(line.removesuffix("\n"))
         except SyntaxProblem:
             return _err("INVALID-ARGUMENT")
         if not words:
@@ -460,7 +461,7 @@ class Session:
     def _instcmd(self, args: list[str]) -> Reply:
         if len(args) < 2:
             return _err("INVALID-ARGUMENT")
-        view = self._view_of(args[1])
+        view = self._view_of(args[0])
         return view if isinstance(view, Reply) else _err("CMD-NOT-SUPPORTED")
 
     # ------------------------------------------------------------------ helpers

@@ -15,7 +15,6 @@ connections overall and per address. Clients beyond loopback are served only whe
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import errno
 import logging
 import re
@@ -285,9 +284,14 @@ class _Bucket:
 
 
 async def _close(writer: asyncio.StreamWriter) -> None:
+    """Close after flushing what is left; a client that will not take it is cut off."""
     writer.close()
-    with contextlib.suppress(OSError, TimeoutError):
+    try:
         await asyncio.wait_for(writer.wait_closed(), 1.0)
+    except TimeoutError:
+        writer.transport.abort()  # else the transport would wait for that client forever
+    except OSError:
+        pass  # the client went first
 
 
 def _bind_reason(exc: OSError) -> str:
