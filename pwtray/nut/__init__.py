@@ -15,7 +15,7 @@ from pwtray.nut._address import (
 )
 from pwtray.nut._errors import NutBindError, NutConfigError, NutError
 from pwtray.nut._protocol import NutUser, check_credential
-from pwtray.nut._server import UPS_NAME, ClientInfo, Limits, NutServer
+from pwtray.nut._server import UPS_NAME, ClientInfo, Limits, NutServer, check_ups_name
 from pwtray.nut._variables import Availability, LowMarks, availability, ups_status, ups_variables
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "availability",
     "check_credential",
     "check_exposure",
+    "check_ups_name",
     "parse_allowed",
     "parse_listen",
     "ups_status",

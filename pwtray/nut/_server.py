@@ -68,6 +68,14 @@ class ClientInfo:
     commands: int
 
 
+def check_ups_name(name: str) -> None:
+    """The name clients write before the ``@`` (``powerwall@host``); raises NutConfigError."""
+    if not _UPS_NAME.fullmatch(name):
+        raise NutConfigError(
+            f"UPS name {name!r}: use letters, digits, '.', '_' or '-' (like powerwall)"
+        )
+
+
 class NutServer:
     """One UPS (default ``powerwall``) on ``host:port`` (default 127.0.0.1:3493)."""
 
@@ -86,10 +94,7 @@ class NutServer:
         limits: Limits = Limits(),
         wall: Callable[[], float] = time.time,
     ) -> None:
-        if not _UPS_NAME.fullmatch(ups_name):
-            raise NutConfigError(
-                f"UPS name {ups_name!r}: use letters, digits, '.', '_' or '-' (like powerwall)"
-            )
+        check_ups_name(ups_name)
         self._listen = listen_at(host, port)
         self._port = port
         self._allowed = parse_allowed(allowed_clients)

@@ -22,7 +22,13 @@ import msgspec
 import platformdirs
 
 from pwtray.monitor import EventKind
-from pwtray.nut import NutConfigError, check_credential, parse_allowed, parse_listen
+from pwtray.nut import (
+    NutConfigError,
+    check_credential,
+    check_ups_name,
+    parse_allowed,
+    parse_listen,
+)
 from pwtray.nut import check_exposure as check_nut_exposure
 
 SCHEMA = 1
@@ -65,6 +71,7 @@ class Nut(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     enabled: bool = False
     listen: str = "127.0.0.1:3493"  # [HOST:]PORT; beyond this computer only with allowed_clients
     allowed_clients: list[str] = msgspec.field(default_factory=list)  # addresses or networks
+    ups_name: str = "powerwall"  # clients monitor <ups_name>@<this computer> (Synology: ups)
     username: str = "monuser"  # what upsmon logs in as (Synology's is fixed: monuser)
     charge_low_percent: Percent = 10.0  # LB below this charge ...
     runtime_low_s: Annotated[float, msgspec.Meta(ge=0.0, le=86400.0)] = 600.0  # ... or time left
@@ -73,6 +80,7 @@ class Nut(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         try:
             check_nut_exposure(parse_listen(self.listen), parse_allowed(self.allowed_clients))
             check_credential("NUT user name", self.username)
+            check_ups_name(self.ups_name)
         except NutConfigError as exc:
             raise ValueError(str(exc)) from None
 

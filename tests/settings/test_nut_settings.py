@@ -16,6 +16,7 @@ def test_the_nut_server_is_off_and_on_this_computer_only_by_default(tmp_path: Pa
     assert nut.listen == "127.0.0.1:3493"
     assert nut.allowed_clients == []
     assert nut.username == "monuser"
+    assert nut.ups_name == "powerwall"
     assert (nut.charge_low_percent, nut.runtime_low_s) == (10.0, 600.0)
 
 
@@ -26,6 +27,7 @@ def test_the_nut_section_round_trips(tmp_path: Path) -> None:
             enabled=True,
             listen="0.0.0.0:3493",
             allowed_clients=["127.0.0.20", "127.0.1.0/24"],
+            ups_name="ups",
             username="nas",
             charge_low_percent=25.0,
             runtime_low_s=1200.0,
@@ -44,6 +46,7 @@ def test_the_nut_section_round_trips(tmp_path: Path) -> None:
         ('listen = "nas.lan:3493"', "an IP address of this computer"),
         ('listen = "127.0.0.1:3493"\nallowed_clients = ["my nas"]', "not an IP address"),
         ('username = "two words"', "single plain word"),
+        ('ups_name = "my ups"', "UPS name 'my ups'"),
         ("charge_low_percent = 120", "Expected `float` <= 100.0 - at `nut.charge_low_percent`"),
         ("port = 3493", "unknown setting `port` - at `nut`"),
     ],
