@@ -15,8 +15,9 @@ developer guide's "Status data"); every value is text, numbers in plain decimal 
 
 ``battery.runtime`` is the snapshot's time to empty at the smoothed discharge power, so it is
 there only while the Powerwalls discharge. ``ups.load`` is the home's power as a share of the
-Powerwalls' continuous power (5 kW each); ``input.voltage``/``input.frequency`` appear only when
-the site meter reports them.
+Powerwalls' continuous power (the snapshot's ``continuous_power_w``: the site's rating, or 5 kW
+per Powerwall 2); ``input.voltage``/``input.frequency`` appear only when the site meter
+reports them.
 
 Stale data is never mapped: :func:`availability` decides first, and a client then gets upsd's
 ``ERR DATA-STALE`` rather than old values dressed as new.
@@ -31,7 +32,6 @@ from dataclasses import dataclass
 from pwtray.gateway import GridState
 from pwtray.monitor import Snapshot
 
-POWERWALL_CONTINUOUS_W = 5000.0  # a Powerwall 2's continuous power rating
 MANUFACTURER = "Tesla"
 MODEL = "Powerwall 2"
 DRIVER_NAME = "pwtray"
@@ -179,8 +179,7 @@ def _charger(snapshot: Snapshot) -> str | None:
 
 
 def _nominal_w(snapshot: Snapshot) -> int | None:
-    count = snapshot.powerwall_count
-    return round(count * POWERWALL_CONTINUOUS_W) if count else None
+    return _round(snapshot.continuous_power_w) or None
 
 
 def _home_w(snapshot: Snapshot) -> float | None:

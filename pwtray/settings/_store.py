@@ -21,15 +21,7 @@ from typing import Annotated, Any
 import msgspec
 import platformdirs
 
-from pwtray.monitor import EventKind
-from pwtray.nut import (
-    NutConfigError,
-    check_credential,
-    check_ups_name,
-    parse_allowed,
-    parse_listen,
-)
-from pwtray.nut import check_exposure as check_nut_exposure
+from pwtray.kinds import EventKind
 
 SCHEMA = 1
 NOTIFICATION_KINDS = tuple(kind.value for kind in EventKind)
@@ -66,7 +58,13 @@ class History(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class Nut(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """pwtray as a NUT server; the NUT user's password is in the keyring (``nut_account``)."""
+    """pwtray as a NUT server; the NUT user's password is in the keyring (``nut_account``).
+
+    Only types and ranges are checked here (the settings import nothing of the app): the
+    addresses, the names and the rule "beyond this computer only with allowed clients" are
+    checked in words by ``pwtray.nut`` when the server is built, so a mistake there stops the
+    NUT server alone, never the rest of the settings.
+    """
 
     enabled: bool = False
     listen: str = "127.0.0.1:3493"  # [HOST:]PORT; beyond this computer only with allowed_clients
@@ -75,14 +73,6 @@ class Nut(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     username: str = "monuser"  # what upsmon logs in as (Synology's is fixed: monuser)
     charge_low_percent: Percent = 10.0  # LB below this charge ...
     runtime_low_s: Annotated[float, msgspec.Meta(ge=0.0, le=86400.0)] = 600.0  # ... or time left
-
-    def __post_init__(self) -> None:
-        try:
-            check_nut_exposure(parse_listen(self.listen), parse_allowed(self.allowed_clients))
-            check_credential("NUT user name", self.username)
-            check_ups_name(self.ups_name)
-        except NutConfigError as exc:
-            raise ValueError(str(exc)) from None
 
 
 class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

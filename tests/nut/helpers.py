@@ -188,6 +188,7 @@ def live(now: float, **values: object) -> Snapshot:
         "site_w": 2734.0,
         "grid": GridState.CONNECTED,
         "powerwall_count": 2,
+        "continuous_power_w": 10_000.0,
         "din": "1232100-00-E--TG121048001E4G",
         "firmware": "24.36.2",
         "grid_voltage_v": 241.3,

@@ -107,7 +107,7 @@ def test_the_full_set_for_a_two_powerwall_site() -> None:
 def test_what_the_snapshot_does_not_know_is_left_out() -> None:
     snapshot = live(
         NOW,
-        powerwall_count=None,
+        continuous_power_w=None,
         din=None,
         firmware=None,
         grid_voltage_v=None,
