@@ -10,6 +10,7 @@ PASSWORD-REQUIRED first of all, the UPS name, the driver's state (DATA-STALE), t
 Deliberate differences from upsd, each for a reason:
 
 * read-only: ``SET VAR`` gets ACCESS-DENIED and ``INSTCMD`` CMD-NOT-SUPPORTED, whoever asks;
+  with nothing to track, ``GET TRACKING`` says OFF and ``SET TRACKING`` is INVALID-ARGUMENT;
 * one NUT user, with upsmon primary rights (LOGIN, PRIMARY/MASTER, FSD); with none set, every
   login is refused (reading needs no login, as with upsd);
 * ``STARTTLS`` gets ``ERR FEATURE-NOT-CONFIGURED`` (upsd built with TLS but given no

@@ -22,6 +22,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pwtray.nut._address import (
     DEFAULT_HOST,
@@ -110,7 +111,7 @@ class NutServer:
             user=user,
         )
         self._server: asyncio.Server | None = None
-        self._connections: dict[asyncio.Task[None], Session | None] = {}
+        self._connections: dict[asyncio.Task[Any], Session] = {}
         self._per_address: Counter[str] = Counter()
         self._refused: list[str] = []
         self._full_logged = False
@@ -179,13 +180,14 @@ class NutServer:
         return [
             ClientInfo(s.address, s.username, s.logged_in, s.commands)
             for s in self._connections.values()
-            if s is not None
         ]
 
     # ------------------------------------------------------------------ connections
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
-        assert task is not None  # noqa: S101 - start_server runs this callback as a task
+        if task is None:  # never: start_server runs this callback as a task of its own
+            writer.close()
+            return
         peer = writer.get_extra_info("peername")
         raw = str(peer[0]) if isinstance(peer, tuple) and peer else ""
         address = peer_address(raw)
