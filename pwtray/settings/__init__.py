@@ -4,7 +4,7 @@ from pwtray.settings import _autostart as autostart
 from pwtray.settings._logging import log_dir, setup_logging
 from pwtray.settings._private import private_file, private_folder
 from pwtray.settings._redact import RedactingFilter, redact
-from pwtray.settings._secrets import KeyringSecrets, SecretStore, SessionSecrets
+from pwtray.settings._secrets import KeyringSecrets, SecretStore, SessionSecrets, nut_account
 from pwtray.settings._store import (
     NOTIFICATION_KINDS,
     SCHEMA,
@@ -13,6 +13,7 @@ from pwtray.settings._store import (
     History,
     Loaded,
     Notifications,
+    Nut,
     Polling,
     Settings,
     default_path,
@@ -30,6 +31,7 @@ __all__ = [
     "KeyringSecrets",
     "Loaded",
     "Notifications",
+    "Nut",
     "Polling",
     "RedactingFilter",
     "SecretStore",
@@ -40,6 +42,7 @@ __all__ = [
     "dumps",
     "load",
     "log_dir",
+    "nut_account",
     "private_file",
     "private_folder",
     "redact",

@@ -59,6 +59,24 @@ class History(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     minute_days: Annotated[int, msgspec.Meta(ge=7, le=730)] = 90
 
 
+class Nut(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """pwtray as a NUT server; the NUT user's password is in the keyring (``nut_account``).
+
+    Only types and ranges are checked here (the settings import nothing of the app): the
+    addresses, the names and the rule "beyond this computer only with allowed clients" are
+    checked in words by ``pwtray.nut`` when the server is built, so a mistake there stops the
+    NUT server alone, never the rest of the settings.
+    """
+
+    enabled: bool = False
+    listen: str = "127.0.0.1:3493"  # [HOST:]PORT; beyond this computer only with allowed_clients
+    allowed_clients: list[str] = msgspec.field(default_factory=list)  # addresses or networks
+    ups_name: str = "powerwall"  # clients monitor <ups_name>@<this computer> (Synology: ups)
+    username: str = "monuser"  # what upsmon logs in as (Synology's is fixed: monuser)
+    charge_low_percent: Percent = 10.0  # LB below this charge ...
+    runtime_low_s: Annotated[float, msgspec.Meta(ge=0.0, le=86400.0)] = 600.0  # ... or time left
+
+
 class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     schema: int = SCHEMA
     connection: Connection = msgspec.field(default_factory=Connection)
@@ -66,6 +84,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     notifications: Notifications = msgspec.field(default_factory=Notifications)
     display: Display = msgspec.field(default_factory=Display)
     history: History = msgspec.field(default_factory=History)
+    nut: Nut = msgspec.field(default_factory=Nut)
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.notifications.muted) - set(NOTIFICATION_KINDS))
