@@ -79,6 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KIND",
         help="do not notify this event kind (e.g. grid_restored); repeatable",
     )
+    app.add_argument(
+        "--nut",
+        nargs="?",
+        const="127.0.0.1:3493",
+        metavar="[HOST:]PORT",
+        help="serve the Powerwall as a UPS to NUT clients (upsmon, NAS) on this address "
+        "(default 127.0.0.1:3493); beyond this computer only with allowed clients in the settings",
+    )
     app.add_argument("--autostart", choices=("on", "off"), help="start pwtray at login, or not")
     app.add_argument("--verbose", action="store_true", help="log everything, also to stderr")
     app.add_argument("--instance-key", help=argparse.SUPPRESS)  # tests: a private single instance
@@ -153,6 +161,7 @@ def app_command(args: argparse.Namespace) -> int:
         muted=muted,
         verbose=args.verbose,
         instance_key=args.instance_key,
+        nut=args.nut,
     )
     return run_app(cli)
 

@@ -29,6 +29,7 @@ class CliOptions:
     muted: frozenset[EventKind] = frozenset()
     verbose: bool = False
     instance_key: str | None = None
+    nut: str | None = None  # --nut [HOST:]PORT: serve the Powerwall as a UPS for this run
 
 
 @dataclass(frozen=True)

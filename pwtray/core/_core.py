@@ -24,6 +24,7 @@ from pwtray import __version__
 from pwtray.core._config import CliOptions, Config, Gateway, effective
 from pwtray.core._site import Site
 from pwtray.core._tasks import Supervisor
+from pwtray.core._ups import UpsService, ups_config
 from pwtray.gateway import GatewayAddress, normalize_fingerprint
 from pwtray.monitor import HistoryStore
 from pwtray.settings import (
@@ -68,6 +69,7 @@ class Core:
     folders: Folders
     site: Site
     supervisor: Supervisor
+    ups: UpsService
     notes: list[Note] = field(default_factory=list)
     log_path: Path | None = None
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
@@ -134,12 +136,27 @@ class Core:
             supervisor=supervisor,
             keep_session=not cli.demo,
         )
+        ups = UpsService(site, secrets)
+        ups_problem = await ups.apply(ups_config(loaded.settings, cli.nut))
+        if ups_problem:
+            notes.append(Note("NUT server not started", ups_problem))
         return cls(
-            cli, loaded.settings, config, secrets, folders, site, supervisor, notes, log_path, stack
+            cli,
+            loaded.settings,
+            config,
+            secrets,
+            folders,
+            site,
+            supervisor,
+            ups,
+            notes,
+            log_path,
+            stack,
         )
 
     async def close(self) -> None:
         log.info("shutting down")
+        await self.ups.stop()
         await self.supervisor.stop()
         await self.site.stop()
         if self.site.history is not None:
@@ -162,13 +179,14 @@ class Core:
             )
         return None
 
-    def apply_settings(self, settings: Settings) -> str | None:
-        """New preferences: saved, then applied to the running site at once."""
+    async def apply_settings(self, settings: Settings) -> str | None:
+        """New preferences: saved, then applied to the running site and services at once."""
         self.settings = settings
         problem = self.save_settings()
         self.config = effective(settings, self.cli)
         self.site.apply(self.config)
-        return problem
+        ups_problem = await self.ups.apply(ups_config(settings, self.cli.nut))
+        return " ".join(p for p in (problem, ups_problem) if p) or None
 
     async def apply_connection(self, connection: Connection, password: str | None) -> str | None:
         """A new address, certificate, email or password from the wizard or Connection."""

@@ -52,10 +52,13 @@ class Controller:
             )
 
     def apply_preferences(self, settings: Settings, start_at_login: bool) -> None:
-        problem = self.core.apply_settings(settings)
-        if problem:
-            self._tell("pwtray could not save its settings", problem)
-        self.apply_live()
+        async def apply() -> None:
+            problem = await self.core.apply_settings(settings)
+            if problem:
+                self._tell("Not every preference took effect", problem)
+            self.apply_live()
+
+        self.bridge.run(apply(), "applying preferences")
         if not self.core.cli.demo and start_at_login != autostart.is_enabled():
             try:
                 autostart.enable() if start_at_login else autostart.disable()

@@ -54,6 +54,7 @@ def test_a_saved_connection_starts_polling_and_preferences_apply_live(
         )
         chosen.notifications.muted.append("grid_restored")
         controller.apply_preferences(chosen, start_at_login=False)
+        await until(lambda: site.poller.schedule.fast_s == 2.0, 10, "the preferences")
         assert (site.poller.schedule.fast_s, site.poller.schedule.slow_s) == (2.0, 30.0)
         assert EventKind.GRID_RESTORED not in controller.notifier.enabled
         assert EventKind.GRID_OUTAGE in controller.notifier.enabled
