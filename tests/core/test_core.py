@@ -100,6 +100,6 @@ async def test_an_unusable_settings_file_is_kept_and_told(
         (note,) = core.notes
         assert note.title == "pwtray settings were reset"
         assert not core.site.configured  # the defaults: the wizard will ask
-        assert list(tmp_path.glob("settings.toml.unreadable-*"))
+        assert list(tmp_path.glob("settings.toml.unreadable-*"))  # noqa: ASYNC240 - a test check
     finally:
         await core.close()
