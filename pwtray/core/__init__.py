@@ -9,6 +9,7 @@ from pwtray.core._commands import Commands, OperationView
 from pwtray.core._config import CliOptions, Config, Gateway, effective
 from pwtray.core._core import Core, Note, selftest_gateway
 from pwtray.core._doctor import Check, Diagnosis, diagnose, spaced_fingerprint
+from pwtray.core._passwords import Passwords
 from pwtray.core._site import Site
 from pwtray.core._status import StatusReading, read_status
 from pwtray.core._system_info import SECTIONS, Section, network_info
@@ -25,6 +26,7 @@ __all__ = [
     "Gateway",
     "Note",
     "OperationView",
+    "Passwords",
     "Section",
     "Site",
     "StatusReading",

@@ -22,6 +22,7 @@ import platformdirs
 
 from pwtray import __version__
 from pwtray.core._config import CliOptions, Config, Gateway, effective
+from pwtray.core._passwords import Passwords
 from pwtray.core._site import Site
 from pwtray.core._tasks import Supervisor
 from pwtray.core._ups import UpsService, ups_config
@@ -124,7 +125,7 @@ class Core:
         host = config.gateway.host
         password = cli.password
         if password is None and host:
-            password = await asyncio.to_thread(secrets.get, host)  # may wait on a keyring prompt
+            password = await Passwords(secrets).get(host)  # may wait on a keyring prompt
         history, problem = await asyncio.to_thread(open_history, folders.data, config)
         if problem:
             notes.append(Note("History is not being recorded", problem))
@@ -164,6 +165,11 @@ class Core:
         log.info("stopped cleanly")  # the last line: closing the stack ends the logging
         await self._stack.aclose()
 
+    @property
+    def passwords(self) -> Passwords:
+        """The keyring, each call in a worker thread (the dialogs' only way to it)."""
+        return Passwords(self.secrets)
+
     # ------------------------------------------------------------------ changes from the user
     def save_settings(self) -> str | None:
         """Write the settings; a sentence for the user when that failed (the change still holds
@@ -193,9 +199,9 @@ class Core:
         self.settings = msgspec.structs.replace(self.settings, connection=connection)
         problem = self.save_settings()
         if password is not None:
-            await asyncio.to_thread(self.secrets.set, connection.host, password)
+            await self.passwords.set(connection.host, password)
         else:
-            password = await asyncio.to_thread(self.secrets.get, connection.host)
+            password = await self.passwords.get(connection.host)
         self.config = effective(self.settings, self.cli)
         gateway = Gateway(connection.host, connection.fingerprint, connection.email)
         self.site.connect(gateway, password)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pwtray.gateway import GatewayError, GridState, OperationMode
 from pwtray.kinds import EventKind
 from pwtray.monitor import Connectivity, Event, Flow, Snapshot, describe_duration
+from pwtray.settings import KeyringProblem
 
 GRID_LABELS = {
     GridState.CONNECTED: "Grid connected",
@@ -40,6 +41,29 @@ STATUS_LINES = {
     Connectivity.INTERNAL_ERROR: "Internal error — still trying",
 }
 INTERNAL_ERROR = "pwtray hit an internal error reading the gateway; still trying."
+KEYRING_PROBLEMS = {  # each says why, and that the password lasts this session only
+    KeyringProblem.NO_DEFAULT: (
+        "There is no default keyring to keep the password in and creating one was cancelled, "
+        "so pwtray keeps it for this session only and will not ask again until it restarts."
+    ),
+    KeyringProblem.CANCELLED: (
+        "The keyring's prompt was cancelled, so pwtray keeps the password for this session only "
+        "and will not ask again until it restarts."
+    ),
+    KeyringProblem.LOCKED: (
+        "The keyring is locked and was not unlocked, so pwtray keeps the password for this "
+        "session only and will not ask again until it restarts."
+    ),
+    KeyringProblem.MISSING: (
+        "This session has no keyring (such as GNOME Keyring or KWallet), so pwtray keeps the "
+        "password for this session only."
+    ),
+    KeyringProblem.FAILED: (
+        "The keyring did not answer as it should, so pwtray keeps the password for this session "
+        "only and will not ask it again until it restarts."
+    ),
+}
+KEYRING_STORED = "The password is kept in the system keyring, never in a file."
 
 
 @dataclass(frozen=True)
@@ -79,6 +103,11 @@ def mode_label(mode: OperationMode | str | None) -> str:
 
 def grid_label(state: GridState | None) -> str:
     return GRID_LABELS[state] if state is not None else "—"
+
+
+def keyring_text(problem: KeyringProblem | None) -> str:
+    """Where the password is kept, in one sentence: the keyring, or this session only and why."""
+    return KEYRING_STORED if problem is None else KEYRING_PROBLEMS[problem]
 
 
 def explain(problem: BaseException | None) -> str:

@@ -4,7 +4,13 @@ from pwtray.settings import _autostart as autostart
 from pwtray.settings._logging import log_dir, setup_logging
 from pwtray.settings._private import private_file, private_folder
 from pwtray.settings._redact import RedactingFilter, redact
-from pwtray.settings._secrets import KeyringSecrets, SecretStore, SessionSecrets, nut_account
+from pwtray.settings._secrets import (
+    KeyringProblem,
+    KeyringSecrets,
+    SecretStore,
+    SessionSecrets,
+    nut_account,
+)
 from pwtray.settings._store import (
     NOTIFICATION_KINDS,
     SCHEMA,
@@ -28,6 +34,7 @@ __all__ = [
     "Connection",
     "Display",
     "History",
+    "KeyringProblem",
     "KeyringSecrets",
     "Loaded",
     "Notifications",

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QWidget
 
 from pwtray.core import Core
-from pwtray.core.words import Units
+from pwtray.core.words import Units, keyring_text
 from pwtray.settings import Settings, autostart
 from pwtray.ui.bridge import Bridge
 from pwtray.ui.notifications import DEFAULT_KINDS, Notifier
@@ -70,8 +70,9 @@ class Controller:
             problem = await self.core.apply_connection(saved.connection, saved.password)
             if problem:
                 self._tell("pwtray could not save its settings", problem)
-            if self.core.secrets.problem:
-                self._tell("Password kept for this session only", self.core.secrets.problem)
+            keyring = self.core.passwords.problem
+            if keyring is not None and saved.password is not None:
+                self._tell("Password kept for this session only", keyring_text(keyring))
 
         self.bridge.run(apply(), "applying the connection")
 
@@ -111,7 +112,8 @@ class Controller:
     def open_wizard(self) -> None:
         from pwtray.ui.wizard import SetupWizard
 
-        self._open("wizard", lambda: SetupWizard(self.core.secrets, on_done=self.apply_connection))
+        passwords = self.core.passwords
+        self._open("wizard", lambda: SetupWizard(passwords, on_done=self.apply_connection))
 
     def open_connection(self) -> None:
         if not self.configured:
@@ -122,7 +124,7 @@ class Controller:
         self._open(
             "connection",
             lambda: ConnectionDialog(
-                self.core.settings.connection, self.core.secrets, on_saved=self.apply_connection
+                self.core.settings.connection, self.core.passwords, on_saved=self.apply_connection
             ),
         )
 
