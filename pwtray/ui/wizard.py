@@ -303,17 +303,19 @@ class DonePage(QWizardPage):
         self.summary = _label("")
         self.keyring = _label("")
         self.keyring.setAccessibleName("Where the password is kept")
+        self.later = _label("To change any of this later, choose Connection… in the tray menu.")
         layout = QVBoxLayout(self)
+        layout.setSpacing(12)
         layout.addWidget(self.summary)
         layout.addWidget(self.keyring)
+        layout.addWidget(self.later)
         layout.addStretch(1)
 
     def initializePage(self) -> None:
         host = self.find_page.chosen()
         self.summary.setText(
             f"pwtray will watch the gateway at {host}: the tray icon shows the charge and the "
-            "grid, and you are told when the grid goes down and comes back.\n\n"
-            "To change any of this later, choose Connection… in the tray menu."
+            "grid, and you are told when the grid goes down and comes back."
         )
         self.keyring_checked = False
         self.keyring.setText(
