@@ -138,6 +138,7 @@ class HistoryView(QWidget):
         self.export_button.setToolTip("Save the readings of this range as a CSV file")
         self.export_button.clicked.connect(self.export_requested)
         self.readout = QLabel(" ")
+        self.readout.setWordWrap(True)  # never wider than the window
         self.readout.setAccessibleName("Value under the pointer")
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.empty_label = QLabel("")

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -254,6 +256,7 @@ class MainWindow(QMainWindow):
         font.setPointSize(18)
         font.setBold(True)
         self.headline.setFont(font)
+        self.headline.setWordWrap(True)  # "Grid outage — running on Powerwall" at 18 pt
         self.headline.setAccessibleName("Battery and grid")
         self.flow = FlowDiagram()
         self.flow.set_units(units)
@@ -266,7 +269,14 @@ class MainWindow(QMainWindow):
         left.addWidget(self.headline)
         left.addWidget(self.flow, stretch=1)
         now_layout.addLayout(left, stretch=3)
-        now_layout.addWidget(self.panel, stretch=2)
+        panel_scroll = QScrollArea()  # a small window (or a big font) scrolls the numbers
+        panel_scroll.setWidget(self.panel)
+        panel_scroll.setWidgetResizable(True)
+        panel_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        panel_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        panel_scroll.viewport().setAutoFillBackground(False)  # the tab's own background
+        self.panel.setAutoFillBackground(False)
+        now_layout.addWidget(panel_scroll, stretch=2)
 
         self._history_view: HistoryView | None = None  # built when first shown (pyqtgraph)
         self._history_page = QWidget()
