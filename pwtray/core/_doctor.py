@@ -51,6 +51,12 @@ class Diagnosis:
 
 
 NAMES = ("Reachable", "Certificate", "Gateway", "Login", "Response times")
+WHY_NOT_CHECKED = {  # the step that failed → why the later ones were not run
+    "Reachable": "Not checked, because the address could not be reached.",
+    "Certificate": "Not checked, because the certificate could not be confirmed.",
+    "Gateway": "Not checked, because what answers is not a Tesla gateway.",
+    "Login": "Not checked, because the login did not succeed.",
+}
 
 
 async def diagnose(
@@ -67,7 +73,7 @@ async def diagnose(
 
     def skip_rest(after: str) -> Diagnosis:
         for name in NAMES[NAMES.index(after) + 1 :]:
-            checks.append(Check(name, None, f"Not checked: {after.lower()} failed first."))
+            checks.append(Check(name, None, WHY_NOT_CHECKED[after]))
         return result
 
     # 1. reachability: a TCP connection to the HTTPS port
@@ -205,4 +211,4 @@ def _os_reason(exc: BaseException) -> str:
         return "the name does not resolve"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror.lower()
-    return type(exc).__name__
+    return "the connection failed"

@@ -9,10 +9,20 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from pwtray.core.words import readable
 from pwtray.gateway import EndpointNotSupportedError, GatewayClient, GatewayError
 
 Rows = list[tuple[str, str]]
 INTERFACES = {"EthType": "Ethernet", "WifiType": "Wi-Fi", "GsmType": "Cellular"}
+SECURITY = {  # the codes in the seed document and the captures; others are made readable
+    "NONE": "none (open)",
+    "WEP": "WEP",
+    "WPA_Personal": "WPA Personal",
+    "WPA2_Personal": "WPA2 Personal",
+    "WPAorWPA2_Personal": "WPA or WPA2 Personal",
+    "WPA2_Enterprise": "WPA2 Enterprise",
+    "WPA3_Personal": "WPA3 Personal",
+}
 UPTIME = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:([\d.]+)s?)?$")
 
 
@@ -44,20 +54,24 @@ async def _networks(gw: GatewayClient) -> Rows:
             ("Tesla", net.last_tesla_connected),
         ):
             if value is not None:
-                state.append(f"{what} {'reachable' if value else 'NOT reachable'}")
+                state.append(f"{what} {'reachable' if value else 'not reachable'}")
         addresses = ", ".join(net.addresses) or "no address"
-        kind = INTERFACES.get(net.interface or "", net.interface or "Network")
-        name = (
-            "" if net.label.endswith("_tesla_internal_default") or net.label == kind else net.label
-        )
-        security = f", security {net.security_type}" if net.security_type else ""
+        kind = INTERFACES.get(net.interface or "") or readable(net.interface or "Network")
+        internal = net.label.endswith("_tesla_internal_default") or net.label.startswith("default_")
+        name = "" if internal or net.label == kind else net.label
+        security = f", security {_security(net.security_type)}" if net.security_type else ""
         described = ", ".join(state) or "state unknown"
         rows.append((f"{kind} {name}".strip(), f"{addresses} — {described}{security}"))
     return rows if nets else [*rows, ("Networks", "none configured")]
 
 
 async def _wifi(gw: GatewayClient) -> Rows:
-    return [("Security types offered", ", ".join(await gw.wifi_security_types()) or "none")]
+    offered = [_security(t) for t in await gw.wifi_security_types()]
+    return [("Security types offered", ", ".join(offered) or "none")]
+
+
+def _security(code: str) -> str:
+    return SECURITY.get(code) or readable(code)
 
 
 async def _connectivity(gw: GatewayClient) -> Rows:
@@ -65,7 +79,10 @@ async def _connectivity(gw: GatewayClient) -> Rows:
     if tests.results is None:
         return [("Tests", "still running when pwtray stopped waiting")]
     return [
-        (name.replace("_", " "), "passed" if r.passed else f"FAILED {r.error}".strip())
+        (
+            name.replace("_", " "),
+            "passed" if r.passed else f"failed: {r.error}" if r.error else "failed",
+        )
         for name, r in sorted(tests.results.items())
     ]
 

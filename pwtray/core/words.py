@@ -6,6 +6,7 @@ the CLI all take their sentences from here. No widgets; no I/O.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from pwtray.gateway import GatewayError, GridState, OperationMode
@@ -63,6 +64,10 @@ KEYRING_PROBLEMS = {  # each says why, and that the password lasts this session 
         "only and will not ask it again until it restarts."
     ),
 }
+MODE_REFUSED = (
+    "The gateway does not let this login change the operation mode or the reserve (since "
+    "firmware 20.49 a customer login may only read them); change them in the Tesla app."
+)
 KEYRING_STORED = "The password is kept in the system keyring, never in a file."
 
 
@@ -108,6 +113,25 @@ def grid_label(state: GridState | None) -> str:
 def keyring_text(problem: KeyringProblem | None) -> str:
     """Where the password is kept, in one sentence: the keyring, or this session only and why."""
     return KEYRING_STORED if problem is None else KEYRING_PROBLEMS[problem]
+
+
+def readable(code: str) -> str:
+    """A gateway's code in words: ``WPAorWPA2_Personal`` → ``WPA or WPA2 Personal``,
+    ``SystemConnectedToGrid`` → ``System connected to grid``, ``EthType`` → ``Eth``."""
+    text = code.removesuffix("Type") if code.endswith("Type") and code != "Type" else code
+    text = re.sub(r"(?<=[A-Z0-9])or(?=[A-Z])", " or ", text)  # WPAorWPA2
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text)  # camelCase boundaries
+    text = re.sub(r"(?<=[A-Z])(?=[A-Z][a-z])", " ", text)  # ABCWord → ABC Word
+    words = [w for w in re.split(r"[_\s]+", text.strip()) if w]
+    spoken = [w if w.isupper() or any(c.isdigit() for c in w) else w.lower() for w in words]
+    if spoken and spoken[0].islower():
+        spoken[0] = spoken[0].capitalize()
+    return " ".join(spoken) or code
+
+
+def alert_label(code: str) -> str:
+    """A gateway alert (``GridCodesWrite``) as words a person can read (``Grid codes write``)."""
+    return readable(code)
 
 
 def explain(problem: BaseException | None) -> str:
@@ -326,7 +350,9 @@ def event_body(event: Event) -> str:
         return f"Readings are live again after {describe_duration(_number(event, 'away_s') or 0)}."
     if kind is EventKind.NEW_ALERT:
         at = clock_time(_number(event, "alert_at") or event.at)
-        return f"The gateway reported {data.get('alert', 'an alert')} at {at}."
+        alert = data.get("alert")
+        what = f"the alert “{alert_label(alert)}”" if isinstance(alert, str) else "an alert"
+        return f"The gateway reported {what} at {at}."
     if kind is EventKind.FIRMWARE_CHANGED:
         return f"The gateway now runs firmware {data.get('firmware')} (was {data.get('was')})."
     if kind is EventKind.MODE_CHANGED:

@@ -24,7 +24,7 @@ from pwtray.ui.tasks import TaskDialog
 class NetworkInfoDialog(TaskDialog):
     def __init__(self, commands: Commands, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("pwtray — Network information")
+        self.setWindowTitle("pwtray — Network info")
         self.resize(640, 640)
         self.commands = commands
         self.sections: dict[str, Section] = {}

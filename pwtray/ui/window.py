@@ -46,7 +46,9 @@ if TYPE_CHECKING:
 from pwtray.core.words import (
     DEFAULT_UNITS,
     Units,
+    alert_label,
     estimate_lines,
+    grid_label,
     mode_label,
     node_details,
     status_line,
@@ -152,9 +154,12 @@ class StatusPanel(QWidget):
             v["grid"].setText("—")
         else:
             since = "" if grid_since is None else f" since {_time(grid_since, now)}"
-            v["grid"].setText(f"{s.grid.label}{since}")
+            v["grid"].setText(f"{grid_label(s.grid)}{since}")
         v["estimates"].setText("\n".join(estimate_lines(s)) or "Battery idle")
-        v["alerts"].setText(", ".join(s.alerts) if s.alerts else "None")
+        v["alerts"].setText(", ".join(alert_label(a) for a in s.alerts) if s.alerts else "None")
+        v["alerts"].setToolTip(  # the gateway's own codes, for a support request
+            f"As the gateway names them: {', '.join(s.alerts)}" if s.alerts else ""
+        )
 
     def show_today(self, today: DailyEnergy | None, units: Units) -> None:
         v = self.values

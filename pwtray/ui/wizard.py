@@ -248,9 +248,8 @@ class LoginPage(QWizardPage):
         else:
             self.help.setText(
                 "Use the gateway's customer password: by default the last 5 characters of the "
-                "password printed on the label inside the gateway's door (or the one you set "
-                "in the Tesla app under Settings, Energy Gateway). It is stored in the system "
-                "keyring, never in a file."
+                "password printed on the label inside the gateway's door (or the password you "
+                "changed it to). It is stored in the system keyring, never in a file."
             )
         self.form.setRowVisible(self.email, not self.legacy)
 

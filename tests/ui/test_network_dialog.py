@@ -39,6 +39,11 @@ def test_every_section_loads_and_a_failing_one_says_so(
         dialog.grab().save(str(ARTIFACTS / "dialog-network.png"))
         dialog.copy()
         assert "[Powerwalls]\nPowerwall 1: serial " in QApplication.clipboard().text()
+        shown = dialog.text()  # the gateway's codes, said in words
+        assert "Wi-Fi HomeWiFi" in shown
+        assert "security WPA2 Personal" in shown
+        for code in ("EthType", "WifiType", "GsmType", "_Personal", "NOT ", "FAILED", "/api/"):
+            assert code not in shown, code
         # The gateway starts failing one endpoint: that section says so, the rest stay.
         sim.set_fault("malformed-json", paths="/api/site_info", rate=1.0)
         dialog.refresh_button.click()

@@ -6,6 +6,7 @@ after typing an address uses the gateway found, as the user's clicks say."""
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 from pathlib import Path
 
@@ -18,10 +19,12 @@ from pwtray.core import Passwords, spaced_fingerprint
 from pwtray.core.words import keyring_text
 from pwtray.settings import Connection, KeyringSecrets, SessionSecrets
 from pwtray.ui.connection_dialog import Saved
+from pwtray.ui.tray import TrayController
 from pwtray.ui.wizard import SetupWizard
 from tests.conftest import PASSWORD, SimFactory
 from tests.keyrings import MemoryKeyring, using
 from tests.ui.conftest import until
+from tests.ui.test_tray import tray as tray
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
@@ -205,3 +208,13 @@ def test_a_search_after_typing_an_address_uses_the_gateway_found(
         assert await certificate_shown() == spaced_fingerprint(clicked.fingerprint)
 
     qloop.run_until_complete(scenario())
+
+
+def test_the_ready_page_names_a_tray_menu_item_that_exists(
+    qapp: QApplication, qloop: asyncio.AbstractEventLoop, tray: TrayController
+) -> None:
+    wizard = SetupWizard(Passwords(SessionSecrets()), on_done=lambda s: None,
+                         search_range="127.0.0.9")  # fmt: skip
+    (named,) = re.findall(r"choose (.+…) in the tray menu", wizard.done_page.later.text())
+    assert named in [action.text() for action in tray.menu.actions()]
+    wizard.deleteLater()
