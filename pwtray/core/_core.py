@@ -1,9 +1,11 @@
 """The composition root: the whole application without its windows.
 
 ``Core.start`` decides the folders, sets up logging (secrets redacted, files private), loads the
-settings, asks the keyring for the password off the event loop's thread, opens the history and
-builds the site; in the demo it also starts the embedded simulator (the only place outside the
-tests that imports it). The tray app and ``pwtray status`` both start here.
+settings, opens the history and builds the site; in the demo it also starts the embedded
+simulator (the only place outside the tests that imports it). ``Core.unlock`` then asks the
+keyring for the passwords, off the event loop's thread: the keyring may show a prompt and wait for
+the user, so the tray app puts its icon up first. The tray app and ``pwtray status`` both start
+here.
 """
 
 from __future__ import annotations
@@ -85,7 +87,10 @@ class Core:
         data_folder: Path | None = None,
         log_folder: Path | None = None,
         secrets: SecretStore | None = None,
+        unlock: bool = True,
     ) -> Core:
+        """Everything a run needs. ``unlock=False``: the keyring is not asked yet (call
+        :meth:`unlock` when the app can show it is running while a keyring prompt is open)."""
         os.umask(0o077)  # whatever pwtray (or SQLite, or a library) creates: the user's only
         stack = contextlib.AsyncExitStack()
         notes: list[Note] = []
@@ -122,26 +127,19 @@ class Core:
             log.warning("settings: %s", loaded.problem)
             notes.append(Note("pwtray settings were reset", loaded.problem))
         config = effective(loaded.settings, cli)
-        host = config.gateway.host
-        password = cli.password
-        if password is None and host:
-            password = await Passwords(secrets).get(host)  # may wait on a keyring prompt
         history, problem = await asyncio.to_thread(open_history, folders.data, config)
         if problem:
             notes.append(Note("History is not being recorded", problem))
         supervisor = Supervisor()
         site = Site(
             config,
-            password=password,
+            password=cli.password,  # the keyring's, if any, comes with unlock()
             history=history,
             supervisor=supervisor,
             keep_session=not cli.demo,
         )
         ups = UpsService(site, secrets)
-        ups_problem = await ups.apply(ups_config(loaded.settings, cli.nut))
-        if ups_problem:
-            notes.append(Note("NUT server not started", ups_problem))
-        return cls(
+        core = cls(
             cli,
             loaded.settings,
             config,
@@ -154,6 +152,21 @@ class Core:
             log_path,
             stack,
         )
+        if unlock:
+            await core.unlock()
+        return core
+
+    async def unlock(self) -> None:
+        """What needs the keyring: the gateway's password (unless the command line gave one)
+        and the NUT server, whose user's password is there too. May wait on a keyring prompt."""
+        gateway = self.config.gateway
+        if self.cli.password is None and gateway.host:
+            password = await self.passwords.get(gateway.host)
+            if password is not None:
+                self.site.connect(gateway, password)
+        ups_problem = await self.ups.apply(ups_config(self.settings, self.cli.nut))
+        if ups_problem:
+            self.notes.append(Note("NUT server not started", ups_problem))
 
     async def close(self) -> None:
         log.info("shutting down")
