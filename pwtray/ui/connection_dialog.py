@@ -94,8 +94,7 @@ class ConnectionDialog(TaskDialog):
         help_text = QLabel(
             "The password is the gateway's customer password — by default the last 5 "
             "characters of the password on the label inside the gateway's door. On firmware 1.x "
-            "it is S followed by the gateway's serial number. It is kept in the system keyring, "
-            "never in a file."
+            "it is S followed by the gateway's serial number."
         )
         help_text.setWordWrap(True)
         help_text.setEnabled(False)
@@ -133,10 +132,10 @@ class ConnectionDialog(TaskDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(help_text)
+        layout.addWidget(self.problem)
         layout.addWidget(self.change_box)
         layout.addWidget(self.check_button, alignment=Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.report)
-        layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
         self._show_trusted()
         if connection.host:  # the keyring may prompt: asked off the GUI thread
@@ -157,9 +156,11 @@ class ConnectionDialog(TaskDialog):
         self._show_keyring_problem()
 
     def _show_keyring_problem(self) -> None:
+        """Where the password is kept: the system keyring, or this session only and why."""
         problem = self.passwords.problem
-        self.problem.setText("" if problem is None else f"⚠ {keyring_text(problem)}")
-        self.problem.setVisible(problem is not None)
+        self.problem.setText(
+            keyring_text(problem) if problem is None else f"⚠ {keyring_text(problem)}"
+        )
 
     def _show_trusted(self) -> None:
         self.fingerprint.setText(

@@ -11,10 +11,11 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from pwtray.core import Passwords
-from pwtray.settings import Connection, KeyringSecrets
+from pwtray.core.words import keyring_text
+from pwtray.settings import Connection, KeyringProblem, KeyringSecrets
 from pwtray.ui.connection_dialog import ConnectionDialog, Saved
 from tests.conftest import PASSWORD, SimFactory
-from tests.keyrings import MemoryKeyring, using
+from tests.keyrings import MemoryKeyring, NoDefaultKeyring, using
 from tests.ui.conftest import until
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -135,3 +136,25 @@ def test_the_stored_password_is_used_and_kept_when_the_address_changes(
     (result,) = saved
     assert result.connection.host == sim.address
     assert result.password == PASSWORD  # handed on, to be stored under the new address
+
+
+def test_a_keyring_that_failed_earlier_is_said_and_not_asked_again(
+    qapp: QApplication, qtbot: QtBot, qloop: asyncio.AbstractEventLoop
+) -> None:
+    """At start the user cancelled "create a keyring"; opening Connection asks no more."""
+    backend = NoDefaultKeyring()
+    with using(backend):
+        secrets = KeyringSecrets()
+        assert secrets.get("127.0.0.9") is None  # the start's question, cancelled
+
+        async def scenario() -> None:
+            dialog = ConnectionDialog(Connection(host="127.0.0.9", fingerprint="ab" * 32),
+                                      Passwords(secrets), on_saved=lambda s: None)  # fmt: skip
+            qtbot.addWidget(dialog)
+            await until(lambda: dialog.password.placeholderText() == "customer password",
+                        what="the keyring's answer")  # fmt: skip
+            assert dialog.problem.text() == f"⚠ {keyring_text(KeyringProblem.NO_DEFAULT)}"
+            dialog.close()
+
+        qloop.run_until_complete(scenario())
+    assert backend.calls == 1
