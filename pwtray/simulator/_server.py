@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as dt
+import email.utils
 import hmac
 import http.server
 import json
@@ -151,7 +152,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def send_response(self, code: int, message: str | None = None) -> None:
         self.log_request(code)
         self.send_response_only(code, message)
-        self.send_header("Date", self.date_time_string())
+        # The gateway's clock is the simulated one: a frozen simulator sends the same Date.
+        when = self.server.simulator.clock.now().timestamp()
+        self.send_header("Date", email.utils.formatdate(when, usegmt=True))
 
     def log_message(self, format: str, *args: Any) -> None:
         return  # the request log is the record; stderr stays quiet
@@ -431,13 +434,16 @@ class Simulator:
 
     # ------------------------------------------------------------------ internals
     def _start_time(self) -> dt.datetime:
-        if self.config.start is not None:
-            return self.config.start
-        start = dt.datetime.now().astimezone()
+        """The configured start (the wall clock only when none is given), at the time of day a
+        scenario asks for."""
+        start = self.config.start
+        if start is None:
+            start = dt.datetime.now().astimezone()
+        elif start.tzinfo is None:
+            raise ValueError("SimulatorConfig.start needs a time zone (tzinfo)")
         for scenario in self._scenarios:
             if "time" in scenario.start:
-                hour, _, minute = str(scenario.start["time"]).partition(":")
-                start = start.replace(hour=int(hour), minute=int(minute or 0), second=0)
+                start = at_time_of_day(start, str(scenario.start["time"]))
         return start
 
     def _apply_start(self, values: Any) -> None:
@@ -937,6 +943,15 @@ class Simulator:
 
 
 # ---------------------------------------------------------------------- helpers
+def at_time_of_day(day: dt.datetime, time_of_day: str) -> dt.datetime:
+    """``day`` at ``"HH:MM"`` local time (a scenario's start time)."""
+    hour, _, minute = time_of_day.partition(":")
+    try:
+        return day.replace(hour=int(hour), minute=int(minute or 0), second=0, microsecond=0)
+    except ValueError as exc:
+        raise ScenarioError(f"start time {time_of_day!r} should look like HH:MM") from exc
+
+
 def app_to_raw(app_percent: float) -> float:
     """The simulator's own conversion (kept apart from the client's on purpose)."""
     return 5.0 + 0.95 * app_percent

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import signal
 import sys
 import threading
@@ -41,7 +42,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--scenario", action="append", default=[], metavar="NAME", help="may be repeated"
     )
-    parser.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="simulated seconds per second; 0 freezes the clock (POST /_sim/advance moves it)",
+    )
+    parser.add_argument(
+        "--start",
+        type=_start_time,
+        help="simulated start, ISO 8601 with a UTC offset (e.g. 2026-06-15T03:00-07:00); "
+        "default: now",
+    )
     parser.add_argument("--cert-dir", type=Path, help="keep the certificate here across restarts")
     parser.add_argument("--soe", type=float, default=60.0, help="starting charge, app percent")
     parser.add_argument("--token-ttl", type=float, help="session lifetime in simulated seconds")
@@ -56,10 +68,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _start_time(text: str) -> dt.datetime:
+    try:
+        start = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 time such as 2026-06-15T03:00-07:00"
+        ) from None
+    if start.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset, e.g. {text}-07:00")
+    return start
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.speed <= 0:
-        print("pwtray-sim: --speed must be greater than 0", file=sys.stderr)
+    if not args.speed >= 0:
+        print("pwtray-sim: --speed must be 0 (a frozen clock) or more", file=sys.stderr)
         return 2
     config = SimulatorConfig(
         host=args.host,
@@ -80,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         status_requires_auth=args.status_requires_auth,
         check_sni=not args.no_sni_check,
         seed=args.seed,
+        start=args.start,
     )
     try:
         sim = Simulator(config)
