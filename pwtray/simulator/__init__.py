@@ -9,7 +9,17 @@ It must not import anything from the rest of ``pwtray``: it is the independent c
 client, so a mistake shared by both cannot pass the tests.
 """
 
-from ._server import Simulator, SimulatorConfig
-from ._timeline import SCENARIOS, ScenarioError, load_scenario
+from ._config import RequestRecord, ScenarioError, SimulatorConfig
+from ._faults import FAULT_KINDS
+from ._simulator import Simulator
+from ._timeline import SCENARIOS, load_scenario
 
-__all__ = ["SCENARIOS", "ScenarioError", "Simulator", "SimulatorConfig", "load_scenario"]
+__all__ = [
+    "FAULT_KINDS",
+    "SCENARIOS",
+    "RequestRecord",
+    "ScenarioError",
+    "Simulator",
+    "SimulatorConfig",
+    "load_scenario",
+]

@@ -29,6 +29,16 @@ EMPTY_RAW = 5.0  # raw SOE that the app shows as 0 %
 STEP_S = 5.0  # longest integration step
 
 
+def app_to_raw(app_percent: float) -> float:
+    """The Tesla app's percentage on the gateway's raw scale (the simulator's own conversion,
+    kept apart from the client's on purpose)."""
+    return 5.0 + 0.95 * app_percent
+
+
+def raw_to_app(raw_percent: float) -> float:
+    return max(0.0, (raw_percent - 5.0) / 0.95)
+
+
 class SimClock:
     """Simulated local time: starts at ``start`` and runs ``speed`` times faster than real time.
 
@@ -162,6 +172,11 @@ class SiteModel:
 
     def now(self) -> dt.datetime:
         return self.clock.now()
+
+    @property
+    def elapsed_s(self) -> float:
+        """Simulated seconds since the start that the model has been brought up to."""
+        return self._t_s
 
     # ------------------------------------------------------------------ events
     def grid_down(self) -> None:

@@ -530,19 +530,58 @@ def registration(ident: Identity) -> Json:
 def networks(ident: Identity) -> Json:
     if ident.legacy:
         return [
-            {"id": 2, "name": "can0", "connected": True, "is_dhcp": True, "ip_address": "",
-             "subnet": "", "config": None},
-            {"id": 3, "name": "eth0", "connected": True, "is_dhcp": True, "ip_address": "",
-             "subnet": "", "config": None},
-            {"id": 170, "name": "rpine0", "connected": True, "is_dhcp": True, "ip_address": "",
-             "subnet": "", "config": None},
-            {"id": 171, "name": "wifi0", "connected": True, "is_dhcp": True,
-             "ip_address": "192.0.2.57", "subnet": "255.255.255.0",
-             "config": {"network_name": "HomeWiFi", "interface": "WifiType",
-                        "security_type": "WPA2_Personal", "dhcp": True, "enabled": True}},
-            {"id": 172, "name": "wifi1", "connected": True, "is_dhcp": True,
-             "ip_address": "192.0.2.1", "subnet": "255.255.255.0", "config": None},
-        ]  # fmt: skip
+            {
+                "id": 2,
+                "name": "can0",
+                "connected": True,
+                "is_dhcp": True,
+                "ip_address": "",
+                "subnet": "",
+                "config": None,
+            },
+            {
+                "id": 3,
+                "name": "eth0",
+                "connected": True,
+                "is_dhcp": True,
+                "ip_address": "",
+                "subnet": "",
+                "config": None,
+            },
+            {
+                "id": 170,
+                "name": "rpine0",
+                "connected": True,
+                "is_dhcp": True,
+                "ip_address": "",
+                "subnet": "",
+                "config": None,
+            },
+            {
+                "id": 171,
+                "name": "wifi0",
+                "connected": True,
+                "is_dhcp": True,
+                "ip_address": "192.0.2.57",
+                "subnet": "255.255.255.0",
+                "config": {
+                    "network_name": "HomeWiFi",
+                    "interface": "WifiType",
+                    "security_type": "WPA2_Personal",
+                    "dhcp": True,
+                    "enabled": True,
+                },
+            },
+            {
+                "id": 172,
+                "name": "wifi1",
+                "connected": True,
+                "is_dhcp": True,
+                "ip_address": "192.0.2.1",
+                "subnet": "255.255.255.0",
+                "config": None,
+            },
+        ]
     return [
         {
             "network_name": "ethernet_tesla_internal_default",
@@ -603,31 +642,63 @@ def networks(ident: Identity) -> Json:
 SYSTEM_NETWORKS: Json = [
     {"network_name": "default_gsm", "interface": "GsmType", "security_type": "NONE", "dhcp": None},
     {"network_name": "default_eth", "interface": "EthType", "security_type": "NONE", "dhcp": True},
-    {"network_name": "HomeWiFi", "interface": "WifiType", "security_type": "WPA2_Personal",
-     "dhcp": True, "enabled": True},
-]  # fmt: skip
+    {
+        "network_name": "HomeWiFi",
+        "interface": "WifiType",
+        "security_type": "WPA2_Personal",
+        "dhcp": True,
+        "enabled": True,
+    },
+]
 
 WIFI_SECURITY_TYPES: Json = ["NONE", "WEP", "WPAorWPA2_Personal"]
 
 GRID_CODES: Json = [
-    {"grid_code": "60Hz_240V_s_UL1741SA:2019_California", "grid_freq_setting": 60,
-     "grid_phase_setting": "Split", "grid_voltage_setting": 240, "country": "United States",
-     "state": "California", "distributor": "*", "utility": "*", "retailer": "*",
-     "region": "UL1741SA-CA:2019"},
-    {"grid_code": "60Hz_240V_s_IEEE1547a:2014", "grid_freq_setting": 60,
-     "grid_phase_setting": "Split", "grid_voltage_setting": 240, "country": "United States",
-     "state": "*", "distributor": "*", "utility": "*", "retailer": "*",
-     "region": "IEEE1547a:2014"},
-    {"grid_code": "50Hz_230V_1_AS4777.2:2015", "grid_freq_setting": 50,
-     "grid_phase_setting": "Single", "grid_voltage_setting": 230, "country": "Australia",
-     "state": "*", "distributor": "*", "utility": "*", "retailer": "*",
-     "region": "AS4777.2:2015"},
-]  # fmt: skip
+    {
+        "grid_code": "60Hz_240V_s_UL1741SA:2019_California",
+        "grid_freq_setting": 60,
+        "grid_phase_setting": "Split",
+        "grid_voltage_setting": 240,
+        "country": "United States",
+        "state": "California",
+        "distributor": "*",
+        "utility": "*",
+        "retailer": "*",
+        "region": "UL1741SA-CA:2019",
+    },
+    {
+        "grid_code": "60Hz_240V_s_IEEE1547a:2014",
+        "grid_freq_setting": 60,
+        "grid_phase_setting": "Split",
+        "grid_voltage_setting": 240,
+        "country": "United States",
+        "state": "*",
+        "distributor": "*",
+        "utility": "*",
+        "retailer": "*",
+        "region": "IEEE1547a:2014",
+    },
+    {
+        "grid_code": "50Hz_230V_1_AS4777.2:2015",
+        "grid_freq_setting": 50,
+        "grid_phase_setting": "Single",
+        "grid_voltage_setting": 230,
+        "country": "Australia",
+        "state": "*",
+        "distributor": "*",
+        "utility": "*",
+        "retailer": "*",
+        "region": "AS4777.2:2015",
+    },
+]
 
 SOLARS: Json = [
-    {"brand": "SolarEdge Technologies", "model": "SE5000 (240V) w/ -ER-US or A-US",
-     "power_rating_watts": 6000},
-]  # fmt: skip
+    {
+        "brand": "SolarEdge Technologies",
+        "model": "SE5000 (240V) w/ -ER-US or A-US",
+        "power_rating_watts": 6000,
+    },
+]
 
 SOLAR_BRANDS: dict[str, list[str]] = {
     "ABB": ["PVI-3.0-OUTD-S-US-A", "PVI-5000-OUTD-US"],
@@ -676,13 +747,19 @@ def meters_list(ident: Identity) -> Json:
             "short_id": "49123",
             "connected": True,
             "cts": [
-                {"type": "solar", "valid": [False, False, True, True],
-                 "inverted": [False, False, False, False]},
-                {"type": "site", "valid": [True, True, False, False],
-                 "inverted": [False, False, False, False]},
+                {
+                    "type": "solar",
+                    "valid": [False, False, True, True],
+                    "inverted": [False, False, False, False],
+                },
+                {
+                    "type": "site",
+                    "valid": [True, True, False, False],
+                    "inverted": [False, False, False, False],
+                },
             ],
         }
-    ]  # fmt: skip
+    ]
 
 
 def meter_readings(m: SiteModel, ident: Identity) -> Json:
@@ -716,8 +793,9 @@ def meter_readings(m: SiteModel, ident: Identity) -> Json:
     }
 
 
-def _meter_entry(location: str, power_w: float, meter_imp: float, meter_exp: float,
-                 ident: Identity, when: str) -> Json:  # fmt: skip
+def _meter_entry(
+    location: str, power_w: float, meter_imp: float, meter_exp: float, ident: Identity, when: str
+) -> Json:
     serial = f"OBB{ident.serial[2:12]}"
     readings: dict[str, Json] = {
         "energy_exported": meter_exp,
@@ -782,14 +860,16 @@ def _meter_entry(location: str, power_w: float, meter_imp: float, meter_exp: flo
 
 def meters_site(m: SiteModel, ident: Identity) -> Json:
     when = rfc3339_ns(m.now())
-    return _meter_entry("site", float(m.site_w), m.site_meter.imported_wh,
-                        m.site_meter.exported_wh, ident, when)  # fmt: skip
+    return _meter_entry(
+        "site", float(m.site_w), m.site_meter.imported_wh, m.site_meter.exported_wh, ident, when
+    )
 
 
 def meters_solar(m: SiteModel, ident: Identity) -> Json:
     when = rfc3339_ns(m.now())
-    return _meter_entry("solar", float(m.solar_w), m.solar_meter.imported_wh,
-                        m.solar_meter.exported_wh, ident, when)  # fmt: skip
+    return _meter_entry(
+        "solar", float(m.solar_w), m.solar_meter.imported_wh, m.solar_meter.exported_wh, ident, when
+    )
 
 
 SYSTEM_TESTING: Json = {
@@ -797,17 +877,21 @@ SYSTEM_TESTING: Json = {
     "status": "TestPassed",
     "charge_tests": [0, -1000, -2000, -1000, 0],
     "meter_results": [
-        [{"Power": 575.6900024414062, "CT": 1, "Serial": " OBB1234567890", "Type": "site"},
-         {"Power": 71.94999694824219, "CT": 2, "Serial": " OBB1234567890", "Type": "site"}],
-        [{"Power": 1064.7099609375, "CT": 1, "Serial": " OBB1234567890", "Type": "site"},
-         {"Power": 540.1099853515625, "CT": 2, "Serial": " OBB1234567890", "Type": "site"}],
+        [
+            {"Power": 575.6900024414062, "CT": 1, "Serial": " OBB1234567890", "Type": "site"},
+            {"Power": 71.94999694824219, "CT": 2, "Serial": " OBB1234567890", "Type": "site"},
+        ],
+        [
+            {"Power": 1064.7099609375, "CT": 1, "Serial": " OBB1234567890", "Type": "site"},
+            {"Power": 540.1099853515625, "CT": 2, "Serial": " OBB1234567890", "Type": "site"},
+        ],
     ],
     "inverter_results": None,
     "hysteresis": 0.05,
     "error": "",
     "errors": None,
     "tests": None,
-}  # fmt: skip
+}
 
 
 def conn_test_results(done_at: dt.datetime | None) -> Json:

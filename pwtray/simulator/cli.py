@@ -9,8 +9,9 @@ import sys
 import threading
 from pathlib import Path
 
-from ._server import Simulator, SimulatorConfig
-from ._timeline import SCENARIOS, ScenarioError
+from ._config import ScenarioError, SimulatorConfig
+from ._simulator import Simulator
+from ._timeline import SCENARIOS
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,8 +20,13 @@ def client(sim: Simulator) -> httpx.Client:
 
 
 def login(http: httpx.Client, password: str = PASSWORD, **extra: Any) -> httpx.Response:
-    body = {"username": "customer", "password": password, "email": "me@example.com",
-            "force_sm_off": False, **extra}  # fmt: skip
+    body = {
+        "username": "customer",
+        "password": password,
+        "email": "me@example.com",
+        "force_sm_off": False,
+        **extra,
+    }
     return http.post("/api/login/Basic", json=body)
 
 
