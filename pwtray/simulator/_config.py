@@ -43,6 +43,9 @@ class SimulatorConfig:
     soe_percent: float = 60.0  # the app's scale
     site_name: str = "Home Energy Gateway"
     solar_peak_w: float = 6000.0
+    solar_meter: bool = True  # False: /api/meters/solar answers null (no solar meter on site)
+    plain_http: bool = False  # also listen for plain HTTP (firmware before 1.20 served it)
+    http_port: int = 0  # its port; 0 picks a free one
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class Reply:
     status: int
     body: Json | bytes | None = None
     headers: Headers = field(default_factory=list)
+    content_type: str = "application/json"
 
 
 class ScenarioError(ValueError):

@@ -12,7 +12,19 @@ from typing import Any
 
 from ._config import ScenarioError
 
-FAULT_KINDS = frozenset({"slow", "drop", "malformed-json", "html-error", "login-blackhole"})
+FAULT_KINDS = frozenset(
+    {
+        "slow",  # latency_ms, jitter_ms: every answer waits
+        "drop",  # the connection is reset instead of answered
+        "malformed-json",  # JSON bodies cut in half
+        "html-error",  # status: a web page instead of JSON
+        "login-blackhole",  # seconds: a login is never answered (an overloaded gateway)
+        "rate-limit",  # retry_after: 429 with a Retry-After header
+        "refuse-sessions",  # every request but the login gets 401, even with a fresh token
+        "ignore-writes",  # writes answered as accepted, never applied
+        "unable-to-stop",  # sitemaster/stop answers the seed's 500 "Unable to stop sitemaster"
+    }
+)
 
 
 class Faults:

@@ -19,11 +19,11 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from ._config import Json, RequestRecord, Respond, SimulatorConfig
+from ._config import Json, Reply, RequestRecord, Respond, SimulatorConfig
 from ._control import apply_settings, apply_step, control_endpoint
 from ._faults import Faults
 from ._model import SimClock, SiteModel, app_to_raw, raw_to_app
-from ._responses import Identity
+from ._responses import Identity, error
 from ._routes import LOGIN, Routes
 from ._sessions import Sessions, presented_session
 from ._timeline import Scenario, Timeline, at_time_of_day, load_scenario
@@ -50,8 +50,14 @@ class Simulator:
         )
         self.model.set_soe_raw(app_to_raw(cfg.soe_percent))
         self._sessions = Sessions(cfg)
-        self._routes = Routes(cfg, self.model, _identity(cfg, self.clock.start), self._sessions)
         self._faults = Faults()
+        self._routes = Routes(
+            cfg,
+            self.model,
+            _identity(cfg, self.clock.start),
+            self._sessions,
+            fault=lambda kind, path: self._faults.active(kind, self._rng, path),
+        )
         self._timeline = Timeline(scenarios)
         for scenario in scenarios:
             self._take_settings(scenario)
@@ -99,6 +105,18 @@ class Simulator:
     @property
     def base_url(self) -> str:
         return f"https://{self.address}"
+
+    @property
+    def http_port(self) -> int:
+        """The plain-HTTP listener's port (``SimulatorConfig(plain_http=True)``)."""
+        return self._transport.http_port
+
+    @property
+    def http_url(self) -> str:
+        """``http://host:port`` of the plain-HTTP listener: the API on firmware before 1.20, a
+        redirect to HTTPS on later firmware."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.http_port}"
 
     @property
     def cert_path(self) -> Path:
@@ -271,20 +289,20 @@ class Simulator:
             active = self._faults.active
             slow = active("slow", self._rng, path)
             drop = active("drop", self._rng, path)
-            blackhole = path == LOGIN and active("login-blackhole", self._rng, path)
+            blackhole = active("login-blackhole", self._rng, path) if path == LOGIN else None
             html = active("html-error", self._rng, path)
             malformed = active("malformed-json", self._rng, path)
-        if slow:
+        if slow is not None:
             jitter_ms = self._rng.uniform(0, float(slow.get("jitter_ms", 0)))
             self._transport.stopping.wait((float(slow.get("latency_ms", 1500)) + jitter_ms) / 1000)
-        if drop:
+        if drop is not None:
             self._record(record, None, "dropped")
             exchange.reset()
-        if blackhole:
+        if blackhole is not None:
             self._record(record, None, "blackholed")
             self._transport.stopping.wait(float(blackhole.get("seconds", 60)))
             exchange.abandon()
-        if html:
+        if html is not None:
             status = int(html.get("status", 503))
             self._record(record, status, "answered")
             exchange.send(status, html_error_page(status), "text/html; charset=utf-8", [])
@@ -292,14 +310,35 @@ class Simulator:
         content_type = exchange.headers.get("Content-Type", "")
         try:
             with self._lock:
-                reply = self._routes.answer(method, path, exchange.body, content_type, token)
+                reply = self._refusal(exchange) or self._routes.answer(
+                    method, path, exchange.body, content_type, token
+                )
         except Respond as respond:
             reply = respond.reply
         data = _encode(reply.body)
-        if malformed and reply.status == 200 and data:
+        if malformed is not None and reply.status == 200 and data:
             data = data[: max(1, len(data) // 2)]
         self._record(record, reply.status, "answered")
-        exchange.send(reply.status, data, "application/json", reply.headers)
+        exchange.send(reply.status, data, reply.content_type, reply.headers)
+
+    def _refusal(self, exchange: Exchange) -> Reply | None:
+        """An answer given before the API is consulted: plain HTTP on firmware that moved to
+        HTTPS, and the faults that refuse requests (lock held)."""
+        path = exchange.path
+        if not exchange.secure and not self.identity.seed_era:
+            # Firmware 1.20 and later: "Plain HTTP → 301 Moved Permanently" (PROTOCOL §1).
+            location = self.base_url + path
+            page = f'<a href="{location}">Moved Permanently</a>.\n\n'.encode()
+            return Reply(301, page, [("Location", location)], "text/html; charset=utf-8")
+        limited = self._faults.active("rate-limit", self._rng, path)
+        if limited is not None:
+            retry_after = _header_number(limited.get("retry_after", 300))
+            body = error(429, "Api Limit reached for this endpoint", "API Limit Reached")
+            return Reply(429, body, [("Retry-After", retry_after)])
+        refuse = self._faults.active("refuse-sessions", self._rng, path)
+        if path != LOGIN and refuse is not None:
+            return Reply(401, error(401, "Authentication required", "Login Error"))
+        return None
 
     def _record(self, record: dict[str, Any], status: int | None, outcome: str) -> None:
         with self._lock:
@@ -336,6 +375,13 @@ def _identity(config: SimulatorConfig, start: dt.datetime) -> Identity:
         git_hash=git_hash,
         started=start - dt.timedelta(hours=230, minutes=55),
     )
+
+
+def _header_number(value: object) -> str:
+    """A number for a header as a person would write it (42, not 42.0)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _encode(payload: Json | bytes | None) -> bytes:

@@ -144,6 +144,10 @@ SCENARIOS: dict[str, Callable[[Params], Scenario]] = {
     "drop": _fault("drop", {"rate": 0.25}),
     "malformed-json": _fault("malformed-json", {"rate": 0.25}),
     "html-error": _fault("html-error", {"rate": 0.25, "status": 503}),
+    "rate-limit": _fault("rate-limit", {"retry_after": 300}),
+    "refuse-sessions": _fault("refuse-sessions", {}),
+    "ignore-writes": _fault("ignore-writes", {}),
+    "unable-to-stop": _fault("unable-to-stop", {}),
     "cert-rotation": _cert_rotation,
 }
 

@@ -47,15 +47,18 @@ class Exchange:
         self.headers: Message = handler.headers
         self.body = body
         self.connection_id: int = getattr(handler, "connection_id", 0)
+        self.secure = handler.server.secure  # False on the plain-HTTP listener
 
     def send(self, status: int, data: bytes, content_type: str, headers: Headers) -> None:
-        """Answer with the headers every gateway reply carries, then ``headers``."""
+        """Answer with the headers a gateway reply carries, then ``headers``. An empty answer
+        (a 502 while stopped, a 204) has no type (21.39.1 captures)."""
         handler = self._handler
         handler.send_response(status)
-        if data or status != 204:
+        if data:
             handler.send_header("Content-Type", content_type)
         handler.send_header("Cache-Control", "no-cache, no-store")
-        handler.send_header("X-Content-Type-Options", "nosniff")
+        if data:
+            handler.send_header("X-Content-Type-Options", "nosniff")
         for name, value in headers:
             handler.send_header(name, value)
         handler.send_header("Content-Length", str(len(data)))
@@ -131,8 +134,9 @@ class _Server(http.server.HTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, transport: Transport, address: tuple[str, int]) -> None:
+    def __init__(self, transport: Transport, address: tuple[str, int], *, secure: bool) -> None:
         self.transport = transport
+        self.secure = secure
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, _Handler)
 
@@ -172,8 +176,8 @@ class Transport:
         self._context: ssl.SSLContext | None = None
         self._own_cert_dir: tempfile.TemporaryDirectory[str] | None = None
         self._cert_dir: Path | None = None
-        self._server: _Server | None = None
-        self._serve_thread: threading.Thread | None = None
+        self._servers: list[_Server] = []
+        self._serve_threads: list[threading.Thread] = []
 
     # ------------------------------------------------------------------ life cycle
     def start(self) -> None:
@@ -183,36 +187,52 @@ class Transport:
             cert_dir = Path(self._own_cert_dir.name)
         self._cert_dir = cert_dir
         self._load_certificate(rotate=False)
-        self._server = _Server(self, (self.config.host, self.config.port))
-        self._serve_thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name="pwtray-sim",
-            daemon=True,
-        )
-        self._serve_thread.start()
+        host = self.config.host
+        self._servers = [_Server(self, (host, self.config.port), secure=True)]
+        if self.config.plain_http:
+            try:
+                self._servers.append(_Server(self, (host, self.config.http_port), secure=False))
+            except OSError:
+                self._servers.pop().server_close()
+                raise
+        for server in self._servers:
+            thread = threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.1},
+                name="pwtray-sim",
+                daemon=True,
+            )
+            self._serve_threads.append(thread)
+            thread.start()
 
     def stop(self) -> None:
         """Stop accepting, close every connection, and wait for every thread."""
         self.stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
         self.close_connections()
-        for thread in list(self._threads):
+        for thread in [*self._threads, *self._serve_threads]:
             thread.join(timeout=5)
-        if self._serve_thread is not None:
-            self._serve_thread.join(timeout=5)
         if self._own_cert_dir is not None:
             self._own_cert_dir.cleanup()
             self._own_cert_dir = None
-        self._server = None
+        self._servers = []
+        self._serve_threads = []
 
     @property
     def port(self) -> int:
-        if self._server is None:
+        """The HTTPS port."""
+        if not self._servers:
             raise RuntimeError("the simulator is not running")
-        return int(self._server.server_address[1])
+        return int(self._servers[0].server_address[1])
+
+    @property
+    def http_port(self) -> int:
+        """The plain-HTTP port (``SimulatorConfig.plain_http``)."""
+        if len(self._servers) < 2:
+            raise RuntimeError("the simulator has no plain-HTTP listener (plain_http=False)")
+        return int(self._servers[1].server_address[1])
 
     @property
     def cert_path(self) -> Path:
@@ -248,6 +268,11 @@ class Transport:
         try:
             raw.settimeout(HANDSHAKE_TIMEOUT_S)
             raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if not server.secure:
+                with self._lock:
+                    self._connections[conn_id] = raw
+                self._serve_requests(raw, client_address, server, conn_id)
+                return
             tls = context.wrap_socket(raw, server_side=True, do_handshake_on_connect=False)
             conn = tls  # wrap_socket detached ``raw``; from here on ``tls`` owns the socket
             with self._lock:
@@ -262,14 +287,19 @@ class Transport:
                 return
             with self._lock:
                 self.tls_handshakes += 1
-            tls.settimeout(IDLE_TIMEOUT_S)
-            handler_cls = type("Handler", (_Handler,), {"connection_id": conn_id})
-            with contextlib.suppress(OSError, ssl.SSLError, Dropped):
-                handler_cls(tls, client_address, server)
+            self._serve_requests(tls, client_address, server, conn_id)
         finally:
             with self._lock:
                 self._connections.pop(conn_id, None)
             _close(conn)
+
+    def _serve_requests(
+        self, conn: socket.socket, client_address: Any, server: _Server, conn_id: int
+    ) -> None:
+        conn.settimeout(IDLE_TIMEOUT_S)
+        handler_cls = type("Handler", (_Handler,), {"connection_id": conn_id})
+        with contextlib.suppress(OSError, ssl.SSLError, Dropped):
+            handler_cls(conn, client_address, server)
 
     # ------------------------------------------------------------------ TLS
     def _load_certificate(self, *, rotate: bool) -> None:

@@ -66,6 +66,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--status-requires-auth", action="store_true")
     parser.add_argument("--no-sni-check", action="store_true", help="accept any TLS SNI name")
     parser.add_argument("--seed", type=int, default=1, help="seed of the weather and the house")
+    parser.add_argument(
+        "--http",
+        action="store_true",
+        help="also listen for plain HTTP: the API on firmware before 1.20 (the seed's http:// "
+        "examples), a redirect to HTTPS on later firmware",
+    )
+    parser.add_argument("--http-port", type=int, default=0, help="plain-HTTP port; 0 picks one")
+    parser.add_argument(
+        "--no-solar-meter",
+        action="store_true",
+        help="a site without solar meters: /api/meters/solar answers null",
+    )
     return parser
 
 
@@ -106,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         check_sni=not args.no_sni_check,
         seed=args.seed,
         start=args.start,
+        plain_http=args.http,
+        http_port=args.http_port,
+        solar_meter=not args.no_solar_meter,
     )
     try:
         sim = Simulator(config)
@@ -114,14 +129,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pwtray-sim: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
+        ports = f"{args.port} and {args.http_port}" if args.http else str(args.port)
         print(
-            f"pwtray-sim: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr
+            f"pwtray-sim: cannot listen on {args.host} port {ports}: {exc.strerror}",
+            file=sys.stderr,
         )
         return 1
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     print(f"listening on {sim.base_url} sha256={sim.fingerprint}", flush=True)
+    if args.http:
+        print(f"listening on {sim.http_url} (plain HTTP)", flush=True)
     try:
         stop.wait()
     finally:

@@ -31,6 +31,10 @@ def test_every_named_scenario_loads() -> None:
         "malformed-json",
         "html-error",
         "cert-rotation",
+        "rate-limit",
+        "refuse-sessions",
+        "ignore-writes",
+        "unable-to-stop",
     }
     for name in SCENARIOS:
         assert load_scenario(name).name == name
