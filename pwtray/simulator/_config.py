@@ -46,6 +46,7 @@ class SimulatorConfig:
     solar_meter: bool = True  # False: /api/meters/solar answers null (no solar meter on site)
     plain_http: bool = False  # also listen for plain HTTP (firmware before 1.20 served it)
     http_port: int = 0  # its port; 0 picks a free one
+    replay: Path | None = None  # a capture set directory to answer from instead of the model
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class Reply:
     body: Json | bytes | None = None
     headers: Headers = field(default_factory=list)
     content_type: str = "application/json"
+    exact: bool = False  # headers as a capture recorded them, sent alone
 
 
 class ScenarioError(ValueError):

@@ -12,7 +12,7 @@ import datetime as dt
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 from . import _meters
 from . import _responses as r
@@ -77,6 +77,16 @@ def needs_session(method: str, path: str, *, legacy: bool, status_requires_auth:
     if legacy:
         return not (method == "GET" and path in LEGACY_OPEN_READS)
     return True
+
+
+class Answers(Protocol):
+    """What answers the API: the site model's routes, or a replayed capture set."""
+
+    identity: Identity
+
+    def answer(
+        self, method: str, path: str, body: bytes, content_type: str, token: str | None
+    ) -> Reply: ...
 
 
 class Routes:

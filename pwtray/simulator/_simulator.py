@@ -23,8 +23,9 @@ from ._config import Json, Reply, RequestRecord, Respond, SimulatorConfig
 from ._control import apply_settings, apply_step, control_endpoint
 from ._faults import Faults
 from ._model import SimClock, SiteModel, app_to_raw, raw_to_app
+from ._replay import Replay
 from ._responses import Identity, error
-from ._routes import LOGIN, Routes
+from ._routes import LOGIN, Answers, Routes
 from ._sessions import Sessions, presented_session
 from ._timeline import Scenario, Timeline, at_time_of_day, load_scenario
 from ._transport import Exchange, Transport, html_error_page
@@ -51,13 +52,17 @@ class Simulator:
         self.model.set_soe_raw(app_to_raw(cfg.soe_percent))
         self._sessions = Sessions(cfg)
         self._faults = Faults()
-        self._routes = Routes(
-            cfg,
-            self.model,
-            _identity(cfg, self.clock.start),
-            self._sessions,
-            fault=lambda kind, path: self._faults.active(kind, self._rng, path),
-        )
+        self._routes: Answers
+        if cfg.replay is not None:
+            self._routes = Replay(cfg, cfg.replay, self._sessions, self.clock)
+        else:
+            self._routes = Routes(
+                cfg,
+                self.model,
+                _identity(cfg, self.clock.start),
+                self._sessions,
+                fault=lambda kind, path: self._faults.active(kind, self._rng, path),
+            )
         self._timeline = Timeline(scenarios)
         for scenario in scenarios:
             self._take_settings(scenario)
@@ -319,7 +324,10 @@ class Simulator:
         if malformed is not None and reply.status == 200 and data:
             data = data[: max(1, len(data) // 2)]
         self._record(record, reply.status, "answered")
-        exchange.send(reply.status, data, reply.content_type, reply.headers)
+        if reply.exact:
+            exchange.send_recorded(reply.status, reply.headers, data)
+        else:
+            exchange.send(reply.status, data, reply.content_type, reply.headers)
 
     def _refusal(self, exchange: Exchange) -> Reply | None:
         """An answer given before the API is consulted: plain HTTP on firmware that moved to

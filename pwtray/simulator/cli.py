@@ -74,6 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--http-port", type=int, default=0, help="plain-HTTP port; 0 picks one")
     parser.add_argument(
+        "--replay",
+        type=Path,
+        metavar="DIR",
+        help="answer from a capture set (e.g. ../shared/gateway-samples/sets/vlo-21.39.1-foogod) "
+        "instead of the simulated site; the firmware is the set's",
+    )
+    parser.add_argument(
         "--no-solar-meter",
         action="store_true",
         help="a site without solar meters: /api/meters/solar answers null",
@@ -121,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         plain_http=args.http,
         http_port=args.http_port,
         solar_meter=not args.no_solar_meter,
+        replay=args.replay,
     )
     try:
         sim = Simulator(config)
@@ -141,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"listening on {sim.base_url} sha256={sim.fingerprint}", flush=True)
     if args.http:
         print(f"listening on {sim.http_url} (plain HTTP)", flush=True)
+    if args.replay:
+        print(f"replaying {args.replay} (firmware {sim.identity.firmware})", flush=True)
     try:
         stop.wait()
     finally:
