@@ -11,15 +11,20 @@ client, so a mistake shared by both cannot pass the tests.
 
 from ._config import RequestRecord, ScenarioError, SimulatorConfig
 from ._faults import FAULT_KINDS
+from ._history import HistoryRow, Outage, default_outages, simulate_history
 from ._simulator import Simulator
 from ._timeline import SCENARIOS, load_scenario
 
 __all__ = [
     "FAULT_KINDS",
     "SCENARIOS",
+    "HistoryRow",
+    "Outage",
     "RequestRecord",
     "ScenarioError",
     "Simulator",
     "SimulatorConfig",
+    "default_outages",
     "load_scenario",
+    "simulate_history",
 ]
