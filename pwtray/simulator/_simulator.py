@@ -1,8 +1,9 @@
 """The public face of a simulated gateway: start it, stop it, tell it what happens.
 
-:class:`Simulator` puts the layers together — the transport (TLS, connections), the routes
-(which answer the API from the site model), the sessions (logins, tokens, lock-outs), the
-faults and the scenario timeline — and offers the controls tests use. All model and session
+:class:`Simulator` puts the layers together — the transport (TLS, connections), the front door
+(faults, refusals, the request log), the routes (the API answered from the site model) or a
+replayed capture set, the sessions (logins, tokens, lock-outs) and the scenario timeline — and
+offers the controls tests use. All model and session
 state sits behind one lock. Time-based things (token lifetime, lock-out window, scenario
 steps) run on the simulated clock, so tests jump forward with :meth:`Simulator.advance`
 instead of sleeping. Imports nothing else from pwtray.
@@ -11,26 +12,22 @@ instead of sleeping. Imports nothing else from pwtray.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 import threading
-import time
-from collections import deque
 from pathlib import Path
 from typing import Any
 
-from ._config import Json, Reply, RequestRecord, Respond, SimulatorConfig
+from ._config import RequestRecord, SimulatorConfig
 from ._control import apply_settings, apply_step, control_endpoint
 from ._faults import Faults
+from ._front import FrontDoor
 from ._model import SimClock, SiteModel, app_to_raw, raw_to_app
 from ._replay import Replay
-from ._responses import Identity, error
-from ._routes import LOGIN, Answers, Routes
-from ._sessions import Sessions, presented_session
+from ._responses import Identity
+from ._routes import Answers, Routes
+from ._sessions import Sessions
 from ._timeline import Scenario, Timeline, at_time_of_day, load_scenario
-from ._transport import Exchange, Transport, html_error_page
-
-REQUEST_LOG_SIZE = 20_000
+from ._transport import Transport
 
 
 class Simulator:
@@ -66,12 +63,24 @@ class Simulator:
         self._timeline = Timeline(scenarios)
         for scenario in scenarios:
             self._take_settings(scenario)
-        self._log: deque[RequestRecord] = deque(maxlen=REQUEST_LOG_SIZE)
+        stopping = threading.Event()
+        self._front = FrontDoor(
+            lock=self._lock,
+            rng=self._rng,
+            faults=self._faults,
+            answers=self._routes,
+            control=lambda method, path, body: control_endpoint(self, method, path, body),
+            tick=self._tick,
+            sim_time=lambda: self.model.now().isoformat(),
+            https_url=lambda: self.base_url,
+            stopping=stopping,
+        )
         self._transport = Transport(
             cfg,
-            handle=self._serve,
+            handle=self._front.serve,
             now=lambda: self.clock.now().timestamp(),
             on_connect=self._tick_locked,
+            stopping=stopping,
         )
 
     # ------------------------------------------------------------------ life cycle
@@ -207,11 +216,11 @@ class Simulator:
 
     def requests(self) -> list[RequestRecord]:
         with self._lock:
-            return list(self._log)
+            return list(self._front.log)
 
     def clear_requests(self) -> None:
         with self._lock:
-            self._log.clear()
+            self._front.log.clear()
 
     def state(self) -> dict[str, Any]:
         """Everything about the simulated site and gateway, in plain values."""
@@ -272,86 +281,6 @@ class Simulator:
         if "token_ttl_s" in scenario.settings:
             self._sessions.ttl_s = float(scenario.settings["token_ttl_s"])
 
-    # ------------------------------------------------------------------ requests
-    def _serve(self, exchange: Exchange) -> None:
-        """One request through the faults, the sessions and the routes, and into the log."""
-        path, method = exchange.path, exchange.method
-        if path.startswith("/_sim"):
-            status, payload = control_endpoint(self, method, path, exchange.body)
-            exchange.send(status, _encode(payload), "application/json", [])
-            return
-        auth_kind, token = presented_session(exchange.headers)
-        with self._lock:
-            self._tick()
-            record = {
-                "time": time.time(),
-                "sim_time": self.model.now().isoformat(),
-                "method": method,
-                "path": path,
-                "auth": auth_kind,
-                "connection": exchange.connection_id,
-            }
-            active = self._faults.active
-            slow = active("slow", self._rng, path)
-            drop = active("drop", self._rng, path)
-            blackhole = active("login-blackhole", self._rng, path) if path == LOGIN else None
-            html = active("html-error", self._rng, path)
-            malformed = active("malformed-json", self._rng, path)
-        if slow is not None:
-            jitter_ms = self._rng.uniform(0, float(slow.get("jitter_ms", 0)))
-            self._transport.stopping.wait((float(slow.get("latency_ms", 1500)) + jitter_ms) / 1000)
-        if drop is not None:
-            self._record(record, None, "dropped")
-            exchange.reset()
-        if blackhole is not None:
-            self._record(record, None, "blackholed")
-            self._transport.stopping.wait(float(blackhole.get("seconds", 60)))
-            exchange.abandon()
-        if html is not None:
-            status = int(html.get("status", 503))
-            self._record(record, status, "answered")
-            exchange.send(status, html_error_page(status), "text/html; charset=utf-8", [])
-            return
-        content_type = exchange.headers.get("Content-Type", "")
-        try:
-            with self._lock:
-                reply = self._refusal(exchange) or self._routes.answer(
-                    method, path, exchange.body, content_type, token
-                )
-        except Respond as respond:
-            reply = respond.reply
-        data = _encode(reply.body)
-        if malformed is not None and reply.status == 200 and data:
-            data = data[: max(1, len(data) // 2)]
-        self._record(record, reply.status, "answered")
-        if reply.exact:
-            exchange.send_recorded(reply.status, reply.headers, data)
-        else:
-            exchange.send(reply.status, data, reply.content_type, reply.headers)
-
-    def _refusal(self, exchange: Exchange) -> Reply | None:
-        """An answer given before the API is consulted: plain HTTP on firmware that moved to
-        HTTPS, and the faults that refuse requests (lock held)."""
-        path = exchange.path
-        if not exchange.secure and not self.identity.seed_era:
-            # Firmware 1.20 and later: "Plain HTTP → 301 Moved Permanently" (PROTOCOL §1).
-            location = self.base_url + path
-            page = f'<a href="{location}">Moved Permanently</a>.\n\n'.encode()
-            return Reply(301, page, [("Location", location)], "text/html; charset=utf-8")
-        limited = self._faults.active("rate-limit", self._rng, path)
-        if limited is not None:
-            retry_after = _header_number(limited.get("retry_after", 300))
-            body = error(429, "Api Limit reached for this endpoint", "API Limit Reached")
-            return Reply(429, body, [("Retry-After", retry_after)])
-        refuse = self._faults.active("refuse-sessions", self._rng, path)
-        if path != LOGIN and refuse is not None:
-            return Reply(401, error(401, "Authentication required", "Login Error"))
-        return None
-
-    def _record(self, record: dict[str, Any], status: int | None, outcome: str) -> None:
-        with self._lock:
-            self._log.append(RequestRecord(status=status, outcome=outcome, **record))
-
 
 def _start_time(config: SimulatorConfig, scenarios: list[Scenario]) -> dt.datetime:
     """The configured start (the wall clock only when none is given), at the time of day a
@@ -383,18 +312,3 @@ def _identity(config: SimulatorConfig, start: dt.datetime) -> Identity:
         git_hash=git_hash,
         started=start - dt.timedelta(hours=230, minutes=55),
     )
-
-
-def _header_number(value: object) -> str:
-    """A number for a header as a person would write it (42, not 42.0)."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _encode(payload: Json | bytes | None) -> bytes:
-    if payload is None:
-        return b""
-    if isinstance(payload, bytes):
-        return payload
-    return json.dumps(payload, separators=(",", ":")).encode()

@@ -160,12 +160,13 @@ class Transport:
         handle: Callable[[Exchange], None],
         now: Callable[[], float],
         on_connect: Callable[[], None],
+        stopping: threading.Event,
     ) -> None:
         self.config = config
         self.handle = handle
         self.now = now  # the simulated time, as a POSIX timestamp, for the Date header
         self._on_connect = on_connect  # runs before each handshake (a due rotation applies)
-        self.stopping = threading.Event()
+        self.stopping = stopping  # set on stop: whatever waits on it (a slow answer) ends
         self._lock = threading.Lock()
         self._connections: dict[int, socket.socket] = {}
         self._threads: set[threading.Thread] = set()
