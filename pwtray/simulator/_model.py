@@ -216,6 +216,11 @@ class SiteModel:
             self._transitions()
             self._recompute(step)
 
+    def refresh(self) -> None:
+        """Decide the flows for this instant after a change (a new load, mode, grid or site
+        master state), without booking any energy: a frozen clock shows the change at once."""
+        self._recompute(0.0)
+
     def _transitions(self) -> None:
         if self.island_state in (TO_GRID, TO_ISLAND) and self._t_s >= self.transition_until_s:
             if self.island_state == TO_GRID:

@@ -269,6 +269,7 @@ class Simulator:
                 self.model.advance_to(step.at_s)
                 apply_step(self, step)
             self.model.advance_to(now_s)
+            self.model.refresh()
         finally:
             self._ticking = False
 

@@ -180,3 +180,15 @@ def test_cli_refuses_a_start_without_an_offset() -> None:
     )
     assert result.returncode == 2
     assert "needs a UTC offset" in result.stderr
+
+
+def test_a_frozen_site_shows_a_change_at_once(sim_factory: SimFactory) -> None:
+    sim = sim_factory(speed=0, soe_percent=90)  # 03:00: no sun, the battery runs the house
+    sim.set_state(load_w=4600)
+    with logged_in(sim) as http:
+        assert http.get("/api/sitemaster").json()["can_reboot"] == "Power flow is too high"
+        sim.grid_down()
+        meters = http.get("/api/meters/aggregates").json()
+    assert meters["site"]["instant_power"] == 0
+    assert meters["battery"]["instant_power"] == pytest.approx(4600 + 2, abs=1)
+    assert sim.state()["elapsed_s"] == 0
