@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import httpx
 import pytest
 
 from pwtray.gateway import (
     AuthenticationError,
-    GatewayClient,
     Generation,
     LockedOutError,
     make_http_client,
@@ -69,23 +67,15 @@ async def test_expired_token_means_exactly_one_new_login(sim_factory: SimFactory
     assert len(refused) == 3  # each of the concurrent reads saw 401 once, then one login served all
 
 
-async def test_a_session_refused_after_re_login_raises_without_looping() -> None:
-    requests: list[str] = []
-
-    def gateway(request: httpx.Request) -> httpx.Response:
-        requests.append(request.url.path)
-        if request.url.path == "/api/login/Basic":
-            return httpx.Response(200, json={"token": "t", "roles": ["Home_Owner"]})
-        return httpx.Response(401, json={"code": 401, "error": "x", "message": "Login Error"})
-
-    http = httpx.AsyncClient(transport=httpx.MockTransport(gateway))
-    async with GatewayClient(
-        "127.0.0.1", password=PASSWORD, generation=Generation.CURRENT, http=http
-    ) as gw:
+async def test_a_session_refused_after_re_login_raises_without_looping(
+    sim_factory: SimFactory,
+) -> None:
+    sim = sim_factory()
+    sim.set_fault("refuse-sessions")  # 401 for every request but the login, fresh token or not
+    async with client_for(sim, generation=Generation.CURRENT) as gw:
         with pytest.raises(AuthenticationError, match="even right after logging in"):
             await gw.soe()
-    await http.aclose()
-    assert requests[:4] == [
+    assert [r.path for r in sim.requests()][:4] == [
         "/api/login/Basic",
         "/api/system_status/soe",
         "/api/login/Basic",
@@ -141,20 +131,15 @@ async def test_bad_passwords_never_cause_more_than_one_login_per_window(
     assert logins(sim) == 2
 
 
-async def test_retry_after_header_sets_the_window() -> None:
-    def gateway(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(429, headers={"Retry-After": "42"}, json={"code": 429})
-
+async def test_retry_after_header_sets_the_window(sim_factory: SimFactory) -> None:
+    sim = sim_factory()
+    sim.set_fault("rate-limit", retry_after=42)  # 429 with "Retry-After: 42" to every request
     clock = FakeClock()
-    http = httpx.AsyncClient(transport=httpx.MockTransport(gateway))
-    async with GatewayClient(
-        "127.0.0.1", password=PASSWORD, generation=Generation.CURRENT, http=http, clock=clock
-    ) as gw:
+    async with client_for(sim, generation=Generation.CURRENT, clock=clock) as gw:
         with pytest.raises(LockedOutError) as caught:
             await gw.soe()
         assert caught.value.retry_after_s == 42
         assert gw.lockout_remaining_s() == 42
-    await http.aclose()
 
 
 async def test_a_login_that_never_answers_is_treated_as_a_lock_out(sim_factory: SimFactory) -> None:
