@@ -19,11 +19,14 @@ from pwtray.gateway import (
     GatewayAddress,
     GatewayClient,
     GatewayError,
+    GatewayTimeoutError,
     GatewayUnavailableError,
     GatewayUnreachableError,
     GridState,
     LockedOutError,
     OperationMode,
+    PermissionDeniedError,
+    SecureConnectionError,
     Timeouts,
     concurrently,
     fetch_fingerprint,
@@ -31,7 +34,7 @@ from pwtray.gateway import (
 )
 
 EXIT_OK, EXIT_USAGE, EXIT_AUTH, EXIT_UNREACHABLE = 0, 2, 3, 4
-EXIT_CERTIFICATE, EXIT_STOPPED, EXIT_PROTOCOL = 5, 6, 7
+EXIT_CERTIFICATE, EXIT_STOPPED, EXIT_PROTOCOL, EXIT_TLS = 5, 6, 7, 8
 PASSWORD_ENV = "PWTRAY_PASSWORD"  # noqa: S105 - the variable's name, not a password
 
 
@@ -75,8 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="read the gateway once and print its state",
         description=(
             "Read the gateway once. The password comes from the PWTRAY_PASSWORD environment "
-            "variable, or a prompt. Exit codes: 0 ok, 2 usage, 3 login refused or locked out, "
-            "4 unreachable, 5 certificate changed, 6 Powerwalls stopped, 7 unreadable reply."
+            "variable, or a prompt. Exit codes: 0 ok, 2 usage, 3 login refused or locked out "
+            "(or a reading this login may not make), 4 unreachable or no complete answer "
+            "within --timeout, 5 certificate changed, 6 Powerwalls stopped, 7 a reply it "
+            "cannot read (malformed, too large, nested too deep, values out of range), 8 no "
+            "secure connection (the device offers only outdated TLS, or not TLS)."
         ),
     )
     status.add_argument("--host", required=True, help="gateway address: IP or name, optional :PORT")
@@ -89,7 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="trust whatever certificate the gateway presents now (prints its fingerprint)",
     )
     status.add_argument("--json", action="store_true", help="print one JSON object")
-    status.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for replies")
+    status.add_argument(
+        "--timeout",
+        type=float,
+        default=5.0,
+        help="seconds to wait for each reply; the whole read ends within 1.5 times this",
+    )
     return parser
 
 
@@ -174,18 +185,23 @@ async def _read(
 ) -> dict[str, Any]:
     if fingerprint is None:
         fingerprint = await fetch_fingerprint(address, timeout_s=timeout_s)
-    timeouts = Timeouts(connect_s=min(3.0, timeout_s), read_s=timeout_s)
+    timeouts = Timeouts(connect_s=min(3.0, timeout_s), read_s=timeout_s, total_s=timeout_s)
+    budget_s = 1.5 * timeout_s  # a status probe, a login and the reads, each within timeout_s
     async with GatewayClient(
         address, password=password, email=email, fingerprint=fingerprint, timeouts=timeouts
     ) as gateway:
-        await gateway.generation()
-        meters, soe, grid, operation, status = await concurrently(
-            gateway.meters_aggregates(),
-            gateway.soe(),
-            gateway.grid_status(),
-            gateway.operation(),
-            gateway.status(),
-        )
+        try:
+            async with asyncio.timeout(budget_s):
+                await gateway.generation()
+                meters, soe, grid, operation, status = await concurrently(
+                    gateway.meters_aggregates(),
+                    gateway.soe(),
+                    gateway.grid_status(),
+                    gateway.operation(),
+                    gateway.status(),
+                )
+        except TimeoutError as exc:
+            raise GatewayTimeoutError(str(address), "", budget_s, "total") from exc
     return {
         "soe": round(soe.app_percent, 1),
         "grid_status": grid.grid_status,
@@ -225,10 +241,12 @@ def _as_text(reading: dict[str, Any]) -> str:
 
 
 def _exit_code(exc: GatewayError) -> int:
-    if isinstance(exc, AuthenticationError | LockedOutError):
+    if isinstance(exc, AuthenticationError | LockedOutError | PermissionDeniedError):
         return EXIT_AUTH
     if isinstance(exc, CertificateChangedError):
         return EXIT_CERTIFICATE
+    if isinstance(exc, SecureConnectionError):
+        return EXIT_TLS
     if isinstance(exc, GatewayUnavailableError) and exc.sitemaster_stopped:
         return EXIT_STOPPED
     if isinstance(exc, GatewayUnreachableError | GatewayUnavailableError):

@@ -121,7 +121,7 @@ _AT_PATH = re.compile(r" - at `([^`]*)`$")
 _BOUND = re.compile(r"^Expected `\w+` (>=|<=|>|<) (\S+)$")
 _BOUND_WORDS = {">=": "at least", "<=": "at most", ">": "more than", "<": "less than"}
 # RFC 6265 cookie-octets: what may go back to the gateway in a Cookie header.
-_COOKIE_VALUE = re.compile(r"[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]{1,8192}")
+_COOKIE_VALUE = re.compile(f"{m.COOKIE_OCTETS}{{1,8192}}")
 _JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 _AFTER_LOGIN = (
     "The gateway did not accept pwtray's session even right after logging in. Check the "
@@ -827,6 +827,8 @@ def decode(endpoint: str, body: bytes, model: type[T], *, max_depth: int = 32) -
             problem = f"a value out of range (must be {_BOUND_WORDS[bound[1]]} {bound[2]})"
         elif problem == "Number out of range":
             problem = "a number out of range"
+        elif "matching regex" in problem:
+            problem = "text in a form pwtray does not accept"
         raise GatewayProtocolError(endpoint, path, problem) from exc
     except msgspec.DecodeError as exc:
         problem = "empty reply" if not body.strip() else "not valid JSON"

@@ -46,7 +46,8 @@ class GatewayTimeoutError(GatewayUnreachableError):
     """The request's deadline (connect + headers + body) passed.
 
     ``phase``: ``"connect"`` (no connection), ``"reply"`` (connected, nothing came back),
-    ``"headers"`` or ``"body"`` (the reply started but did not finish in time).
+    ``"headers"`` or ``"body"`` (the reply started but did not finish in time), ``"total"``
+    (several requests together took longer than a caller's overall budget).
     """
 
     def __init__(
@@ -60,7 +61,13 @@ class GatewayTimeoutError(GatewayUnreachableError):
             super().__init__(address, f"no connection within {deadline_s:g} s")
             return
         self.address = address
-        if phase == "reply":
+        if phase == "total":
+            self.reason = "too slow"
+            text = (
+                f"The gateway at {address} did not answer all of pwtray's requests within "
+                f"{deadline_s:g} s; it is answering too slowly."
+            )
+        elif phase == "reply":
             self.reason = "no answer in time"
             text = (
                 f"The gateway at {address} took the request for {endpoint} but sent no answer in "
