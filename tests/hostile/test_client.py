@@ -445,3 +445,32 @@ async def test_every_hostile_error_is_a_gateway_error(hostile_factory: HostileFa
                 await gw.soe()
         assert str(caught.value)[0].isupper()
         assert "Traceback" not in str(caught.value)
+
+
+# ---------------------------------------------------------------------- kept-alive connections
+def answer_only_first_on_a_connection(exchange: h.Exchange) -> None:
+    """A gateway that closed a kept-alive connection just as the next request went out."""
+    earlier = [r for r in exchange.server.requests if r.connection == exchange.seen.connection]
+    if len(earlier) > 1:
+        exchange.close()
+    h.gateway(exchange)
+
+
+async def test_a_read_on_a_connection_closed_under_it_is_asked_again_once(
+    hostile: HostileGateway,
+) -> None:
+    hostile.on(SOE, answer_only_first_on_a_connection)
+    async with client_for(hostile) as gw:
+        await gw.meters_aggregates()  # the connection is now kept alive and reused next
+        assert (await gw.soe()).percentage > 0
+    soe_reads = [r for r in hostile.requests if r.path == SOE]
+    assert len(soe_reads) == 2
+    assert soe_reads[0].connection != soe_reads[1].connection
+
+
+async def test_a_login_is_never_sent_twice_on_its_own(hostile: HostileGateway) -> None:
+    hostile.on(h.LOGIN, answer_only_first_on_a_connection)
+    async with client_for(hostile) as gw:
+        with pytest.raises(GatewayUnreachableError, match="the connection was cut"):
+            await gw.soe()  # /api/status first, then the login on the same connection
+    assert hostile.logins() == 1
