@@ -230,6 +230,9 @@ class GatewayClient:
         else:
             self._owns_transport = False
         self._transport = transport
+        if session is not None and not _sendable(session):
+            log.warning("the saved session cannot be sent back to the gateway; logging in anew")
+            session = None
         self._generation = generation or (session.generation if session else None)
         self._session = session
         self._lockout_default_s = lockout_default_s
@@ -797,6 +800,12 @@ def _retrieve(task: asyncio.Task[Session]) -> None:
         task.exception()
 
 
+def _sendable(session: Session) -> bool:
+    """Whether a session (from the keyring, say) can go in a header without breaking it."""
+    parts = [session.token, *([session.user_record] if session.user_record else [])]
+    return all(_COOKIE_VALUE.fullmatch(part) for part in parts)
+
+
 def _headers(session: Session | None) -> list[tuple[str, str]]:
     headers = [("Accept", "application/json"), ("User-Agent", USER_AGENT)]
     if session is None:
@@ -866,7 +875,8 @@ def retry_after_s(value: str | None, now_wall_s: float) -> float | None:
         return None
     text = value.strip()
     if text.isascii() and text.isdigit():
-        seconds = RETRY_AFTER_CAP_S if len(text) > 9 else float(text)
+        digits = text.lstrip("0")
+        seconds = RETRY_AFTER_CAP_S if len(digits) > 9 else float(digits or 0)
     else:
         try:
             when = email.utils.parsedate_to_datetime(text)

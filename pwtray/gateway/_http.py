@@ -24,6 +24,7 @@ The errors here are this module's own (:class:`HttpError`); ``_client`` turns th
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 import zlib
 from collections.abc import Sequence
@@ -154,6 +155,7 @@ class MalformedReplyError(HttpError):
 # ---------------------------------------------------------------------- the reply parser
 _HEAD, _LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILERS, _UNTIL_CLOSE, _DONE = range(8)
 _CHUNK_LINE_BYTES = 1024
+_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")  # in a header value: all but TAB
 _CODINGS = {"gzip": 31, "x-gzip": 31, "deflate": 15}
 
 
@@ -314,7 +316,7 @@ class ReplyParser:
             name, colon, value = line.partition(b":")
             if not colon or not name or name != name.strip() or b" " in name:
                 raise MalformedReplyError("a reply header is not “name: value”")
-            if any(byte < 0x20 and byte != 0x09 for byte in value) or b"\x7f" in value:
+            if _CONTROL.search(value):
                 raise MalformedReplyError("a reply header holds control characters")
             key = name.decode("latin-1").lower()
             text = value.strip(b" \t").decode("latin-1")

@@ -226,3 +226,13 @@ async def test_the_default_http_client_never_uses_a_proxy(monkeypatch: pytest.Mo
     http = make_http_client(pinned_context(None))
     assert http._mounts == {}  # trust_env=False: no proxy routes were mounted
     await http.aclose()
+
+
+async def test_a_damaged_saved_session_is_not_sent_but_replaced(sim_factory: SimFactory) -> None:
+    from pwtray.gateway import Session
+
+    sim = sim_factory()
+    damaged = Session(Generation.CURRENT, "token\r\nX-Injected: 1")
+    async with client_for(sim, session=damaged) as gw:
+        assert (await gw.soe()).percentage > 0
+    assert logins(sim) == 1

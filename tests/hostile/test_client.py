@@ -257,6 +257,7 @@ def http_date(seconds_after_wall: float, zone: str) -> str:
         ("86400", 3600),
         ("1", 30),  # obeyed literally this was a login a second
         ("0", 30),
+        ("0000000001", 30),
         ("soon", 300),  # unreadable: the default lock-out
         ("Fri, 99 Foo 2026 99:99:99 GMT", 300),
     ],
