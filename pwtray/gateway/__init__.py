@@ -38,6 +38,7 @@ from pwtray.gateway._models import (
     GridStatus,
     Meter,
     MetersAggregates,
+    Network,
     Operation,
     OperationMode,
     Powerwalls,
@@ -46,14 +47,12 @@ from pwtray.gateway._models import (
     Soe,
     Status,
     SystemStatus,
+    UpdateStatus,
 )
 from pwtray.gateway._netinfo import SECTIONS, Section, network_info, read_section
 from pwtray.gateway._redact import RedactingFilter, redact
-from pwtray.gateway._redact import install as _install_redaction
 from pwtray.gateway._scale import api_to_app, app_to_api
 from pwtray.gateway._tls import normalize_fingerprint, pinned_context
-
-_install_redaction()  # httpcore logs response headers (Set-Cookie!) at DEBUG level
 
 __all__ = [
     "SECTIONS",
@@ -77,6 +76,7 @@ __all__ = [
     "LockedOutError",
     "Meter",
     "MetersAggregates",
+    "Network",
     "Operation",
     "OperationMode",
     "PermissionDeniedError",
@@ -96,6 +96,7 @@ __all__ = [
     "Target",
     "Timeouts",
     "Transport",
+    "UpdateStatus",
     "WriteNotAppliedError",
     "api_to_app",
     "app_to_api",

@@ -35,6 +35,7 @@ values pwtray shows range checks (``_models``); see :class:`pwtray.gateway._http
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import email.utils
 import enum
@@ -123,6 +124,7 @@ _BOUND_WORDS = {">=": "at least", "<=": "at most", ">": "more than", "<": "less 
 # RFC 6265 cookie-octets: what may go back to the gateway in a Cookie header.
 _COOKIE_VALUE = re.compile(f"{m.COOKIE_OCTETS}{{1,8192}}")
 _JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+_SECRET_HEADERS = frozenset({"set-cookie", "cookie", "authorization"})
 _AFTER_LOGIN = (
     "The gateway did not accept pwtray's session even right after logging in. Check the "
     "password in Connection settings; the gateway may also need its customer login enabled "
@@ -514,6 +516,23 @@ class GatewayClient:
             )
         return applied
 
+    async def reachable(self, timeout_s: float = 2.0) -> bool:
+        """Whether the gateway accepts a TCP connection now (no TLS, nothing sent): a cheap
+        probe for noticing that a gateway that was unreachable answers again."""
+        try:
+            target = await self._resolve()
+            _reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(target.ip, target.port), timeout_s
+            )
+        except (OSError, TimeoutError, GatewayError):
+            if not self.address.is_ip:
+                self._target = None  # a name: resolve it again next time
+            return False
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+        return True
+
     async def logout(self) -> None:
         session, self._session = self._session, None
         if session is not None:
@@ -625,7 +644,7 @@ class GatewayClient:
         timeouts = self._timeouts
         deadline = asyncio.get_running_loop().time() + timeouts.request_s
         try:
-            return await self._transport.request(
+            reply = await self._transport.request(
                 method,
                 target,
                 path,
@@ -657,6 +676,18 @@ class GatewayClient:
             raise ReplyTooLargeError(path, exc.part, exc.limit_bytes) from exc
         except MalformedReplyError as exc:
             raise GatewayProtocolError(path, "HTTP", exc.problem) from exc
+        if log.isEnabledFor(logging.DEBUG):  # never the cookies' values, nor any body
+            shown = {k: v for k, v in reply.headers.items() if k not in _SECRET_HEADERS}
+            log.debug(
+                "%s %s -> HTTP %d, %d bytes, %d cookies set, headers %s",
+                method,
+                path,
+                reply.status,
+                len(reply.body),
+                len(reply.set_cookies),
+                shown,
+            )
+        return reply
 
     def _connect_error(self, exc: ConnectFailedError) -> GatewayError:
         mismatch = find_mismatch(exc.cause)
