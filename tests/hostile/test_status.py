@@ -1,8 +1,8 @@
 """`pwtray status` against each hostile case, as a script would run it: a child process.
 
 Each run must end in its documented exit code with true words (on stderr, or for a partial
-reading the parts it lists as not read), no traceback, and a
-peak RSS far below what the hostile reply would take if it were read (1 GiB bodies, a gzip bomb).
+reading the parts it lists as not read), no traceback, and a peak RSS far below what the hostile
+reply would take if it were read (1 GiB bodies, a gzip bomb).
 How long each takes is measured in benchmarks/hostile.py (not asserted here: machine speed must
 not decide a test); that the deadline cut the reply short is checked on the gateway's side.
 """
