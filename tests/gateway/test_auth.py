@@ -100,7 +100,9 @@ async def test_a_rejected_password_is_never_sent_again(sim_factory: SimFactory) 
             with pytest.raises(AuthenticationError, match="rejected the password"):
                 await gw.soe()
         assert logins(sim) == 1
+        assert gw.next_login_in_s() is None  # not before the user gives a new password
         gw.set_credentials(PASSWORD)
+        assert gw.next_login_in_s() == 0
         await gw.soe()
     assert logins(sim) == 2
 
