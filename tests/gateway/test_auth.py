@@ -90,7 +90,9 @@ async def test_a_rejected_password_is_never_sent_again(sim_factory: SimFactory) 
             with pytest.raises(AuthenticationError, match="rejected the password"):
                 await gw.soe()
         assert logins(sim) == 1
+        assert gw.next_login_in_s() is None  # not before the user gives a new password
         gw.set_credentials(PASSWORD)
+        assert gw.next_login_in_s() == 0
         await gw.soe()
     assert logins(sim) == 2
 
@@ -197,7 +199,7 @@ async def test_secrets_never_reach_messages_or_logs(sim_factory: SimFactory, app
         await good.soe()
         token = good.session.token if good.session else ""
     text = "\n".join(messages) + "\n" + app_log.read_text()  # noqa: ASYNC240 - after the I/O
-    assert "httpcore" in text  # the HTTP libraries' DEBUG lines (with headers) were logged
+    assert "POST /api/login/Basic -> HTTP 200" in text  # the request path's DEBUG lines
     assert "Wr0ngSecret" not in text
     assert PASSWORD not in text
     assert token not in text
@@ -209,3 +211,13 @@ async def test_the_default_http_client_never_uses_a_proxy(monkeypatch: pytest.Mo
     http = make_http_client(pinned_context(None))
     assert http._mounts == {}  # trust_env=False: no proxy routes were mounted
     await http.aclose()
+
+
+async def test_a_damaged_saved_session_is_not_sent_but_replaced(sim_factory: SimFactory) -> None:
+    from pwtray.gateway import Session
+
+    sim = sim_factory()
+    damaged = Session(Generation.CURRENT, "token\r\nX-Injected: 1")
+    async with client_for(sim, session=damaged) as gw:
+        assert (await gw.soe()).percentage > 0
+    assert logins(sim) == 1
