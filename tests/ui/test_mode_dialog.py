@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from pwtray.core import Site
-from pwtray.gateway import OperationMode
 from pwtray.monitor import SYSTEM_CLOCK
 from pwtray.simulator import Simulator
 from pwtray.ui.mode_dialog import ModeReserveDialog
@@ -42,17 +41,16 @@ def test_old_firmware_writes_and_reads_back(
         assert dialog.current.text() == (
             "Now: Self-powered, backup reserve 20 % (gateway value 24.0 %)."
         )
-        dialog.mode_buttons[OperationMode.AUTONOMOUS].setChecked(True)
         dialog.spin.setValue(35)
         assert "stores this as 38.2 %" in dialog.api_value.text()
         dialog.apply_button.click()
         await until(lambda: dialog.outcome.text().startswith("✔"), what="the read-back")
         assert dialog.outcome.text() == (
-            "✔ Saved. The gateway confirms: Time-based control, backup reserve 35 % "
+            "✔ Saved. The gateway confirms: Self-powered, backup reserve 35 % "
             "(gateway value 38.2 %)."
         )
-        assert sim.state()["mode"] == "autonomous"
-        assert site.snapshot.mode is OperationMode.AUTONOMOUS  # the monitor shows it at once
+        assert sim.state()["reserve_percent"] == 35
+        assert site.snapshot.reserve_percent == 35  # the monitor shows it at once
         dialog.grab().save(str(ARTIFACTS / "dialog-mode-saved.png"))
         dialog.close()
         await site.stop()
