@@ -1,6 +1,7 @@
 """Settings, secrets, logging and start-at-login. No Qt here."""
 
 from pwtray.settings import _autostart as autostart
+from pwtray.settings._cloud_tokens import KeyringTokenStore
 from pwtray.settings._logging import log_dir, setup_logging
 from pwtray.settings._secrets import KeyringSecrets, SecretStore, SessionSecrets
 from pwtray.settings._store import (
@@ -26,6 +27,7 @@ __all__ = [
     "Display",
     "History",
     "KeyringSecrets",
+    "KeyringTokenStore",
     "Loaded",
     "Notifications",
     "Polling",

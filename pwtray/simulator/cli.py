@@ -8,6 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
+from . import cloud as cloud_sim
 from ._server import Simulator, SimulatorConfig
 from ._timeline import SCENARIOS, ScenarioError
 
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--status-requires-auth", action="store_true")
     parser.add_argument("--no-sni-check", action="store_true", help="accept any TLS SNI name")
     parser.add_argument("--seed", type=int, default=1, help="seed of the weather and the house")
+    cloud_sim.add_arguments(parser)
     return parser
 
 
@@ -92,13 +94,23 @@ def main(argv: list[str] | None = None) -> int:
             f"pwtray-sim: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr
         )
         return 1
+    try:
+        cloud = cloud_sim.start_from_arguments(args, sim, cloud_sim.din_for_serial(args.serial))
+    except (ValueError, OSError) as exc:
+        sim.stop()
+        print(f"pwtray-sim: cannot start the simulated cloud: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, ValueError) else 1
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     print(f"listening on {sim.base_url} sha256={sim.fingerprint}", flush=True)
+    if cloud is not None:
+        print(cloud_sim.banner(cloud), flush=True)
     try:
         stop.wait()
     finally:
+        if cloud is not None:
+            cloud.stop()
         sim.stop()
     return 0
 
