@@ -102,6 +102,7 @@ class CloudConfig:
     vehicle_reserve_supported: bool = True
     solar: bool = True
     backup_events: tuple[tuple[str, float], ...] = ()  # (start, RFC 3339; duration in s)
+    region_base_url: str | None = None  # what /users/region answers (default: this server)
     cert_dir: Path | None = None
 
 
@@ -537,7 +538,12 @@ class CloudSimulator:
         if method == "GET" and path == "/api/1/users/region":
             raise _json_answer(
                 200,
-                {"response": {"region": self.config.region, "fleet_api_base_url": self.base_url}},
+                {
+                    "response": {
+                        "region": self.config.region,
+                        "fleet_api_base_url": self.config.region_base_url or self.base_url,
+                    }
+                },
             )
         if method == "GET" and path == "/api/1/products":
             self._need_scope(access, "energy_device_data", "vehicle_device_data")
