@@ -48,7 +48,7 @@ class KeyringTokenStore:
         if not token:
             raise ValueError("refusing to store an empty refresh token")
         if not self._set(self._refresh_key, token):
-            self._unusable("the Tesla sign-in cannot be stored", "sign in again after a restart")
+            self._unusable("The Tesla sign-in cannot be stored", "sign in again after a restart")
 
     def load_access_token(self) -> tuple[str, float] | None:
         raw = self._get(self._access_key)

@@ -4,6 +4,7 @@ the client, and stores that record what happened to the tokens."""
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import threading
 import urllib.parse
@@ -14,7 +15,12 @@ from typing import Any
 import httpx
 import pytest
 
-from pwtray.cloud import FleetClient, MemoryTokenStore, sign_in_with_refresh_token
+from pwtray.cloud import (
+    FleetClient,
+    MemoryTokenStore,
+    sign_in_with_browser,
+    sign_in_with_refresh_token,
+)
 from pwtray.simulator import Simulator
 from pwtray.simulator.cloud import CloudConfig, CloudSimulator, din_for_serial
 from tests.conftest import SIM_START, SimFactory
@@ -150,6 +156,19 @@ class RecordingStore(MemoryTokenStore):
 
 def ca_context(cloud: Cloud) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(cloud.sim.ca_path))
+
+
+async def browser_sign_in(cloud: Cloud, store: Any, clock: FakeClock) -> None:
+    """The browser flow, with ``browse`` as the browser."""
+    await sign_in_with_browser(
+        CLIENT_ID,
+        store,
+        open_browser=lambda url: asyncio.get_running_loop().create_task(browse(url, cloud)),
+        auth_url=cloud.url,
+        cloud_url=cloud.url,
+        ca_path=cloud.sim.ca_path,
+        clock=clock,
+    )
 
 
 async def browse(url: str, cloud: Cloud) -> httpx.Response:

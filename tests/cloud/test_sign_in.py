@@ -87,7 +87,8 @@ async def test_browser_sign_in_end_to_end_keeps_the_tokens_in_the_keyring_only(
         task = asyncio.get_running_loop().create_task(browse(url, cloud))
         task.add_done_callback(lambda t: pages.append(t.result()))
 
-    with using(MemoryKeyring()) as keyring_backend:
+    keyring_backend = MemoryKeyring()
+    with using(keyring_backend):
         store = KeyringTokenStore()
         signed_in = await sign_in_with_browser(
             CLIENT_ID,
@@ -189,7 +190,8 @@ async def test_paste_flow_checks_the_pair_with_tesla_and_keeps_the_rotated_token
     cloud: Cloud, clock: FakeClock
 ) -> None:
     pasted = cloud.sim.config.refresh_token
-    with using(MemoryKeyring()) as keyring_backend:
+    keyring_backend = MemoryKeyring()
+    with using(keyring_backend):
         store = KeyringTokenStore()
         await sign_in_with_refresh_token(
             CLIENT_ID,
