@@ -42,6 +42,12 @@ log = logging.getLogger(__name__)
 SCOPES = ("openid", "offline_access", "energy_device_data", "energy_cmds")
 DEFAULT_AUTH_URL = "https://auth.tesla.com"
 DEFAULT_CLOUD_URL = "https://fleet-api.prd.na.vn.cloud.tesla.com"
+# Tesla's regional Fleet API hosts (developer.tesla.com "Base URLs"; pypowerwall fleetapi.py).
+REGION_URLS = {
+    "na": "https://fleet-api.prd.na.vn.cloud.tesla.com",
+    "eu": "https://fleet-api.prd.eu.vn.cloud.tesla.com",
+    "cn": "https://fleet-api.prd.cn.vn.cloud.tesla.cn",
+}
 CALLBACK_PATH = "/callback"
 SIGN_IN_TIMEOUT_S = 300.0
 _REQUEST_TIMEOUT_S = 10.0
@@ -283,10 +289,24 @@ async def sign_in_with_browser(
     async with _client(http, ca_path) as client:
         manager = TokenManager(client_id, store, auth_url=auth_url, http=client, clock=clock)
         await manager.exchange_code(
-            code, pkce.verifier, redirect_uri, audience=cloud_url, client_secret=client_secret
+            code,
+            pkce.verifier,
+            redirect_uri,
+            audience=token_audience(code, cloud_url),
+            client_secret=client_secret,
         )
         _, use_until = store.load_access_token() or ("", 0.0)
     return SignIn(manager.client_id, use_until)
+
+
+def token_audience(code: str, cloud_url: str) -> str:
+    """The Fleet API host a token is for. Tesla's codes start with the account's region
+    ("NA_", "EU_", "CN_"; Teslemetry's oauth.get_refresh_token reads it the same way): when
+    ``cloud_url`` is one of Tesla's regional hosts, the code's region wins."""
+    region = code.partition("_")[0].lower()
+    if cloud_url.rstrip("/") in REGION_URLS.values() and region in REGION_URLS:
+        return REGION_URLS[region]
+    return cloud_url
 
 
 async def sign_in_with_refresh_token(

@@ -182,6 +182,12 @@ class TokenManager:
             )
             return self._keep(grant, refresh_token)
 
+    def reset(self) -> None:
+        """After a new sign-in into the same store elsewhere: forget what this manager knew
+        (a refused sign-in, the cached access token) and read the store again."""
+        self.sign_in_required = None
+        self._access = None
+
     def reject(self, reason: str) -> SignInRequiredError:
         """Tesla refused a freshly issued access token: remember that a sign-in is needed."""
         self.sign_in_required = SignInRequiredError(reason)

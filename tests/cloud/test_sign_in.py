@@ -22,7 +22,7 @@ from pwtray.cloud import (
     sign_in_with_browser,
     sign_in_with_refresh_token,
 )
-from pwtray.cloud._auth import s256
+from pwtray.cloud._auth import s256, token_audience
 from pwtray.settings import KeyringTokenStore
 from tests.cloud.conftest import CLIENT_ID, Cloud, CloudFactory, FakeClock, browse
 from tests.keyrings import MemoryKeyring, using
@@ -265,3 +265,12 @@ async def test_a_code_for_another_verifier_is_refused(
             await manager.exchange_code(
                 code, other.verifier, receiver.redirect_uri, audience=cloud.url
             )
+
+
+def test_the_token_is_asked_for_the_region_the_code_comes_from() -> None:
+    na = "https://fleet-api.prd.na.vn.cloud.tesla.com"
+    eu = "https://fleet-api.prd.eu.vn.cloud.tesla.com"
+    assert token_audience("EU_3f2a", na) == eu
+    assert token_audience("NA_3f2a", eu + "/") == na
+    assert token_audience("3f2a", na) == na  # no region in the code: as configured
+    assert token_audience("EU_3f2a", "https://127.0.0.1:8443") == "https://127.0.0.1:8443"

@@ -9,7 +9,7 @@ import asyncio
 import pytest
 
 from pwtray.cloud import MemoryTokenStore, SignInRequiredError
-from tests.cloud.conftest import Cloud, Crash, FakeClock, RecordingStore
+from tests.cloud.conftest import Cloud, Crash, FakeClock, RecordingStore, browser_sign_in
 
 
 def token_requests(cloud: Cloud) -> list[tuple[str | None, int]]:
@@ -210,3 +210,18 @@ async def test_an_idle_client_sends_nothing(cloud: Cloud, clock: FakeClock) -> N
         clock.advance(24 * 3600)  # a day: no polling, no refresh in the background
         await asyncio.sleep(0.2)
     assert cloud.sim.requests() == []
+
+
+async def test_after_signing_in_again_the_same_client_works_on(
+    cloud: Cloud, clock: FakeClock
+) -> None:
+    store = MemoryTokenStore()
+    client = await cloud.connected(clock, store)
+    async with client:
+        cloud.sim.revoke_tokens()
+        with pytest.raises(SignInRequiredError):
+            await client.read_settings()
+        await browser_sign_in(cloud, store, clock)  # the owner signs in again
+        client.tokens.reset()
+        assert (await client.read_settings()).mode == "self_consumption"
+    assert client.sign_in_required is None
