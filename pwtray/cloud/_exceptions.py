@@ -70,8 +70,9 @@ class SignInFailedError(CloudError):
 
 
 SCOPE_WORDS = {
-    "energy_device_data": "reading your energy products' data",
-    "energy_cmds": "sending commands to your energy products",
+    # Tesla's names for them on its consent page (developer.tesla.com, Authentication).
+    "energy_device_data": "Energy Product Information",
+    "energy_cmds": "Energy Product Settings",
 }
 
 
@@ -82,9 +83,9 @@ class MissingScopeError(CloudError):
         self.reason = reason
         said = f" (Tesla said: {reason})" if reason else ""
         super().__init__(
-            f"Tesla refused {endpoint}: your sign-in does not allow "
-            f"{SCOPE_WORDS.get(scope, scope)} ({scope}){said}. Sign in again and leave that "
-            "permission ticked on Tesla's page."
+            f"Tesla refused {endpoint}: your sign-in does not include the permission "
+            f'"{SCOPE_WORDS.get(scope, scope)}" ({scope}){said}. Sign in again and leave '
+            "that permission ticked on Tesla's page."
         )
 
 

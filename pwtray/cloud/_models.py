@@ -29,7 +29,12 @@ independently):
   off_grid_vehicle_charging_reserve``) → ``{"code": 201, "message": "Updated"}``
   (timdorr/tesla-api docs/energy/commands.md; pypowerwall saw code 200 for backup too).
 - ``GET …/calendar_history?kind=backup`` → ``{"events": [{"timestamp", "duration"}]}`` with
-  ``duration`` in milliseconds (teslajsonpy issue #334; MMM-Powerwall reads it as ms).
+  ``duration`` in milliseconds: Tesla's endpoint list says "duration of seconds", but real
+  replies (teslajsonpy issue #334: 1013486 for one outage, 17 minutes as ms, 12 days as s) and
+  MMM-Powerwall, which shades outages from it, read milliseconds.
+- ``default_real_mode``: Tesla documents "autonomous" (time-based control) and
+  "self_consumption" (self-powered); "backup" is what pypowerwall sends for backup-only and
+  sites where Tesla no longer offers it answer with a refusal (``CommandRefusedError``).
 
 Unknown fields are ignored; a missing or mistyped field a control needs is a
 :class:`~pwtray.cloud.CloudProtocolError` naming the JSON path.

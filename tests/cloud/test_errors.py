@@ -40,7 +40,7 @@ async def test_a_sign_in_without_the_command_permission_can_read_but_not_change(
     error = caught.value
     assert error.scope == "energy_cmds"
     assert error.endpoint.endswith("/operation")
-    assert "does not allow sending commands to your energy products (energy_cmds)" in str(error)
+    assert 'does not include the permission "Energy Product Settings" (energy_cmds)' in str(error)
     assert "Sign in again and leave that permission ticked" in str(error)
     assert "Unauthorized missing scopes" in str(error)
     assert settings.mode == "self_consumption"  # nothing changed
@@ -54,7 +54,12 @@ async def test_a_sign_in_without_the_command_permission_can_read_but_not_change(
         ("server_error", {"status": 503}, SiteOfflineError, "(HTTP 503"),
         ("server_error", {"status": 500}, CloudUnavailableError, "Tesla's cloud is failing"),
         ("server_error", {"status": 502}, CloudUnavailableError, "(HTTP 502"),
-        ("missing_scope", {}, MissingScopeError, "does not allow reading your energy products"),
+        (
+            "missing_scope",
+            {},
+            MissingScopeError,
+            '"Energy Product Information" (energy_device_data)',
+        ),
     ],
 )
 async def test_failures_of_a_read_are_typed_and_in_words(
