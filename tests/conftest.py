@@ -80,3 +80,23 @@ def sim_factory() -> Iterator[SimFactory]:
 def sim(sim_factory: SimFactory) -> Simulator:
     """A current-firmware gateway on 127.0.0.1 with a random port."""
     return sim_factory()
+
+
+@pytest.fixture
+def app_log(tmp_path: Path) -> Iterator[Path]:
+    """The app's own logging (a file, DEBUG, with the redacting filter it always installs);
+    yields the log file's path. Restores the root logger afterwards."""
+    import logging
+
+    from pwtray.gateway import RedactingFilter
+    from pwtray.settings import setup_logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    path = setup_logging(verbose=True, directory=tmp_path / "log", filters=[RedactingFilter()])
+    yield path
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)

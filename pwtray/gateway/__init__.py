@@ -34,6 +34,7 @@ from pwtray.gateway._models import (
     GridStatus,
     Meter,
     MetersAggregates,
+    Network,
     Operation,
     OperationMode,
     Powerwalls,
@@ -42,14 +43,12 @@ from pwtray.gateway._models import (
     Soe,
     Status,
     SystemStatus,
+    UpdateStatus,
 )
 from pwtray.gateway._netinfo import SECTIONS, Section, network_info, read_section
 from pwtray.gateway._redact import RedactingFilter, redact
-from pwtray.gateway._redact import install as _install_redaction
 from pwtray.gateway._scale import api_to_app, app_to_api
 from pwtray.gateway._tls import normalize_fingerprint, pinned_context
-
-_install_redaction()  # httpcore logs response headers (Set-Cookie!) at DEBUG level
 
 __all__ = [
     "SECTIONS",
@@ -71,6 +70,7 @@ __all__ = [
     "LockedOutError",
     "Meter",
     "MetersAggregates",
+    "Network",
     "Operation",
     "OperationMode",
     "PermissionDeniedError",
@@ -85,6 +85,7 @@ __all__ = [
     "Status",
     "SystemStatus",
     "Timeouts",
+    "UpdateStatus",
     "WriteNotAppliedError",
     "api_to_app",
     "app_to_api",

@@ -9,6 +9,7 @@ respected until it ends, and a certificate change stops the connection inside th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import email.utils
 import enum
@@ -396,6 +397,22 @@ class GatewayClient:
                 "/api/site_info/site_name", f"the name {applied.site_name!r}"
             )
         return applied
+
+    async def reachable(self, timeout_s: float = 2.0) -> bool:
+        """Whether the gateway accepts a TCP connection now (no TLS, nothing sent): a cheap
+        probe for noticing that a gateway that was unreachable answers again."""
+        try:
+            ip = await self._resolve()
+            _reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(ip, self.address.port), timeout_s
+            )
+        except (OSError, TimeoutError, GatewayError):
+            self._ip = self.address.host if self.address.is_ip else None
+            return False
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+        return True
 
     async def logout(self) -> None:
         session, self._session = self._session, None

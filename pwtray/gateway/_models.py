@@ -244,6 +244,14 @@ class OperationMode(enum.Enum):
     SCHEDULER = "scheduler"
     SITE_CONTROL = "site_control"
 
+    @classmethod
+    def parse(cls, value: str | None) -> OperationMode | None:
+        """The mode for a gateway's word, or None for a word (or a future mode) pwtray lacks."""
+        try:
+            return cls(value)
+        except ValueError:
+            return None
+
     @property
     def label(self) -> str:
         return {

@@ -9,37 +9,12 @@ what the property tests check (no event without a change; every restore follows 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from dataclasses import dataclass, field, replace
 
 from pwtray.gateway import GridState, OperationMode
+from pwtray.kinds import EventKind, Severity
 from pwtray.monitor._estimates import describe_duration
 from pwtray.monitor._snapshot import Connectivity, Snapshot
-
-
-class Severity(enum.IntEnum):
-    INFO = 0
-    WARNING = 1
-    CRITICAL = 2
-
-
-class EventKind(enum.Enum):
-    GRID_OUTAGE = "grid_outage"
-    GRID_RESTORED = "grid_restored"
-    RESERVE_REACHED = "reserve_reached"
-    BATTERY_FULL = "battery_full"
-    SOE_BELOW = "soe_below"
-    UNREACHABLE = "unreachable"
-    BACK_ONLINE = "back_online"
-    AUTH_REQUIRED = "auth_required"
-    LOCKED_OUT = "locked_out"
-    CERTIFICATE_CHANGED = "certificate_changed"
-    GATEWAY_STOPPED = "gateway_stopped"
-    FIRMWARE_CHANGED = "firmware_changed"
-    MODE_CHANGED = "mode_changed"
-    RESERVE_CHANGED = "reserve_changed"
-    NEW_ALERT = "new_alert"
-    RESUMED = "resumed"
 
 
 @dataclass(frozen=True)
@@ -273,6 +248,11 @@ _STATE_EVENTS = {
         Severity.WARNING,
         "Powerwalls stopped",
     ),
+    Connectivity.INTERNAL_ERROR: (
+        EventKind.INTERNAL_ERROR,
+        Severity.WARNING,
+        "pwtray hit an internal error",
+    ),
 }
 
 
@@ -322,7 +302,7 @@ def _connectivity(
 
 # ---------------------------------------------------------------------- alerts and settings
 def _alerts(current: Snapshot, memory: Memory, events: list[Event]) -> Memory:
-    if not current.read_at.get("system"):
+    if not current.read_at.system:
         return memory
     seen_now = frozenset(current.grid_fault_times)
     if memory.alerts_seen is None:
@@ -359,16 +339,16 @@ def _settings_changed(
                 current.taken_at,
             )
         )
-    if expected is not None and (current.mode, current.reserve_percent) == expected:
+    if expected is not None and (current.mode_raw, current.reserve_percent) == expected:
         return  # the change pwtray itself made
-    if previous.mode and current.mode and previous.mode != current.mode:
+    if previous.mode_raw and current.mode_raw and previous.mode_raw != current.mode_raw:
         events.append(
             Event(
                 EventKind.MODE_CHANGED,
                 Severity.INFO,
                 "Operation mode changed",
-                f"The Powerwall is now in {_mode_label(current.mode)} mode "
-                f"(was {_mode_label(previous.mode)}).",
+                f"The Powerwall is now in {_mode_label(current.mode_raw)} mode "
+                f"(was {_mode_label(previous.mode_raw)}).",
                 current.taken_at,
             )
         )

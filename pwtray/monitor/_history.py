@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from pwtray.monitor._events import Event, EventKind
+from pwtray.kinds import EventKind
+from pwtray.monitor._events import Event
 from pwtray.monitor._snapshot import Connectivity, Snapshot
 
 log = logging.getLogger(__name__)
@@ -206,7 +207,7 @@ class HistoryStore:
                 self._outage_ended(event.at, snapshot)
         if snapshot.connectivity is not Connectivity.ONLINE or snapshot.soe_percent is None:
             return
-        read_at = snapshot.read_at.get("meters") or snapshot.taken_at
+        read_at = snapshot.read_at.meters or snapshot.taken_at
         self.add_sample(
             read_at,
             soe=snapshot.soe_percent,

@@ -21,7 +21,7 @@ from typing import Annotated, Any
 import msgspec
 import platformdirs
 
-from pwtray.monitor import EventKind
+from pwtray.kinds import EventKind
 
 SCHEMA = 1
 NOTIFICATION_KINDS = tuple(kind.value for kind in EventKind)

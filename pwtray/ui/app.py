@@ -25,7 +25,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication
 
-from pwtray.gateway import GatewayClient
+from pwtray.gateway import GatewayClient, RedactingFilter
 from pwtray.monitor import EventKind, HistoryStore, Poller
 from pwtray.settings import (
     Connection,
@@ -88,7 +88,9 @@ def run_app(options: AppOptions) -> int:
         else:
             folder = Path(platformdirs.user_data_dir("pwtray", appauthor=False))
         log_path = setup_logging(
-            verbose=options.verbose, directory=folder if options.demo else None
+            verbose=options.verbose,
+            directory=folder if options.demo else None,
+            filters=[RedactingFilter()],
         )
         log.info("pwtray %s starting; log at %s", app.applicationVersion(), log_path)
         try:

@@ -38,13 +38,13 @@ def kw(watts: float | None) -> str:
     return DEFAULT_UNITS.power(watts)
 
 
-def mode_label(mode: str | None) -> str:
+def mode_label(mode: OperationMode | str | None) -> str:
     if not mode:
         return "—"
-    try:
-        return OperationMode(mode).label
-    except ValueError:
-        return mode
+    if isinstance(mode, OperationMode):
+        return mode.label
+    parsed = OperationMode.parse(mode)
+    return parsed.label if parsed else mode
 
 
 def tooltip(snapshot: Snapshot, now: float) -> str:

@@ -331,7 +331,7 @@ class MainWindow(QMainWindow):
             if self._grid_off is None:
                 self._grid_since = self._initial_grid_since(off)
             elif off != self._grid_off:
-                self._grid_since = snapshot.read_at.get("grid", snapshot.taken_at)
+                self._grid_since = snapshot.read_at.grid or snapshot.taken_at
             self._grid_off = off
         self.headline.setText(status_line(snapshot))
         self.flow.show_snapshot(snapshot)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pwtray.gateway import GridState
+from pwtray.gateway import GatewayUnreachableError, GridState, OperationMode
 from pwtray.monitor import (
     Connectivity,
     Counters,
@@ -15,12 +15,14 @@ from pwtray.monitor import (
     EventKind,
     EventSettings,
     Memory,
+    ReadTimes,
     Severity,
     Snapshot,
     derive,
 )
 
 T0 = 1_800_000_000.0
+WHY = GatewayUnreachableError("127.0.0.1", "connection refused")
 
 
 def snap(t: float = 0, **values: object) -> Snapshot:
@@ -29,11 +31,12 @@ def snap(t: float = 0, **values: object) -> Snapshot:
         "connectivity": Connectivity.ONLINE,
         "soe_percent": 60.0,
         "grid": GridState.CONNECTED,
-        "mode": "self_consumption",
+        "mode": OperationMode.SELF_CONSUMPTION,
+        "mode_raw": "self_consumption",
         "reserve_percent": 20.0,
         "firmware": "24.36.2",
         "battery_w": 300.0,
-        "read_at": {"system": T0 + t},
+        "read_at": ReadTimes(system=T0 + t),
     }
     base.update(values)
     return Snapshot(**base)  # type: ignore[arg-type]
@@ -130,7 +133,7 @@ def test_unreachable_after_the_configured_time_then_back_online() -> None:
             snap(
                 t,
                 connectivity=Connectivity.STALE if t < 60 else Connectivity.OFFLINE,
-                error="Cannot reach the gateway.",
+                problem=WHY,
             )
             for t in range(5, 400, 30)
         ]
@@ -152,14 +155,14 @@ def test_state_problems_are_reported_on_entry_only() -> None:
         (Connectivity.CERTIFICATE_CHANGED, EventKind.CERTIFICATE_CHANGED),
         (Connectivity.GATEWAY_STOPPED, EventKind.GATEWAY_STOPPED),
     ]:
-        sequence = [snap(0)] + [snap(t, connectivity=state, error="why") for t in (5, 10, 15)]
+        sequence = [snap(0)] + [snap(t, connectivity=state, problem=WHY) for t in (5, 10, 15)]
         events, _ = run(sequence)
         assert kinds(events) == [kind], state
-        assert events[0].body == "why"
+        assert events[0].body == str(WHY)
 
 
 def test_firmware_mode_and_reserve_changes() -> None:
-    sequence = [snap(0), snap(5, firmware="25.10.1", mode="backup", reserve_percent=100)]
+    sequence = [snap(0), snap(5, firmware="25.10.1", mode_raw="backup", reserve_percent=100)]
     events, _ = run(sequence)
     assert kinds(events) == [
         EventKind.FIRMWARE_CHANGED,
@@ -170,7 +173,7 @@ def test_firmware_mode_and_reserve_changes() -> None:
 
 
 def test_changes_pwtray_made_itself_are_not_reported_as_made_elsewhere() -> None:
-    sequence = [snap(0), snap(5, mode="backup", reserve_percent=100.0)]
+    sequence = [snap(0), snap(5, mode_raw="backup", reserve_percent=100.0)]
     events, _ = run(sequence, expected_operation=("backup", 100.0))
     assert events == []
 
@@ -244,6 +247,6 @@ def test_no_event_without_a_change(sequence: list[Snapshot]) -> None:
     if not last.connectivity.live:
         last = replace(last, connectivity=Connectivity.ONLINE)
         _, memory = derive(sequence[-1], last, memory)
-    again = replace(last, taken_at=last.taken_at + 5, read_at={"system": last.taken_at + 5})
+    again = replace(last, taken_at=last.taken_at + 5, read_at=ReadTimes(system=last.taken_at + 5))
     events, _ = derive(last, again, memory)
     assert events == []

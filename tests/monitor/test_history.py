@@ -16,6 +16,7 @@ from pwtray.monitor import (
     Event,
     EventKind,
     HistoryStore,
+    ReadTimes,
     Severity,
     Snapshot,
 )
@@ -140,7 +141,7 @@ def snapshot(t: float, soe: float, grid: GridState, discharged: float, load: flo
     return Snapshot(
         taken_at=t, connectivity=Connectivity.ONLINE, soe_percent=soe, grid=grid,
         site_w=0, battery_w=800, load_w=800, solar_w=0,
-        counters=Counters(0, 0, 0, discharged, load, 0), read_at={"meters": t},
+        counters=Counters(0, 0, 0, discharged, load, 0), read_at=ReadTimes(meters=t),
     )  # fmt: skip
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pwtray.gateway import GridState, api_to_app
+from pwtray.gateway import GridState, OperationMode, api_to_app
 from pwtray.monitor import (
     Connectivity,
     Counters,
@@ -36,7 +36,8 @@ def model_snapshot(model: SiteModel, at: float) -> Snapshot:
         load_w=model.load_w,
         solar_w=model.solar_w,
         grid=grid,
-        mode="self_consumption",
+        mode=OperationMode.SELF_CONSUMPTION,
+        mode_raw="self_consumption",
         reserve_percent=reserve,
         capacity_wh=capacity,
         energy_remaining_wh=soe / 100 * capacity,

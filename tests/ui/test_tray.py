@@ -44,11 +44,11 @@ def tray(qapp: Any, desktop: FakeDesktop, qtbot: QtBot) -> Iterator[TrayControll
     client = GatewayClient("127.0.0.1:9", password=None)
     bridge = MonitorBridge(Poller(client))
     notifier = Notifier(lambda notice: controller.show_notice(notice))
+    registered = len(desktop.items)  # before this tray exists: its own item must arrive
     controller = TrayController(
         bridge, notifier, on_quit=lambda: None, on_refresh=lambda: None, clock=lambda: T0
     )
-    registered = len(desktop.items)
-    qtbot.waitUntil(lambda: len(desktop.items) > registered or registered > 0, timeout=5000)
+    qtbot.waitUntil(lambda: len(desktop.items) > registered, timeout=5000)
     yield controller
     controller.hide()
     bridge.close()
