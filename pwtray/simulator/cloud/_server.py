@@ -246,13 +246,28 @@ class _Server(http.server.ThreadingHTTPServer):
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, _Handler)
 
+    def process_request(self, request: Any, client_address: Any) -> None:
+        # Known to the simulator before it starts, so stop() can wait for every one.
+        thread = threading.Thread(
+            target=self.process_request_thread,
+            args=(request, client_address),
+            name="pwtray-cloud-sim-conn",
+            daemon=True,
+        )
+        self.cloud._track_thread(thread)
+        thread.start()
+
     def process_request_thread(self, request: Any, client_address: Any) -> None:
-        threading.current_thread().name = "pwtray-cloud-sim-conn"
-        super().process_request_thread(request, client_address)
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.cloud._untrack_thread(threading.current_thread())
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         # The TLS handshake happens here, in the connection's own thread, not in accept().
         request.settimeout(IDLE_TIMEOUT_S)
+        if self.cloud._stopping.is_set():
+            return
         try:
             tls = self.cloud._context.wrap_socket(request, server_side=True)
         except (ssl.SSLError, OSError):
@@ -291,6 +306,7 @@ class CloudSimulator:
         self._pending: list[_Pending] = []
         self._log: list[CloudRequest] = []
         self._connections: set[ssl.SSLSocket] = set()
+        self._connection_threads: set[threading.Thread] = set()
         self._server: _Server | None = None
         self._threads: list[threading.Thread] = []
         self._own_dir: tempfile.TemporaryDirectory[str] | None = None
@@ -345,6 +361,10 @@ class CloudSimulator:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
         for thread in self._threads:
+            thread.join(timeout=5)
+        with self._lock:
+            connection_threads = list(self._connection_threads)
+        for thread in connection_threads:
             thread.join(timeout=5)
         if self._own_dir is not None:
             self._own_dir.cleanup()
@@ -482,6 +502,14 @@ class CloudSimulator:
     def _untrack(self, conn: ssl.SSLSocket) -> None:
         with self._lock:
             self._connections.discard(conn)
+
+    def _track_thread(self, thread: threading.Thread) -> None:
+        with self._lock:
+            self._connection_threads.add(thread)
+
+    def _untrack_thread(self, thread: threading.Thread) -> None:
+        with self._lock:
+            self._connection_threads.discard(thread)
 
     def _serve(self, handler: _Handler, method: str) -> None:
         parts = urllib.parse.urlsplit(handler.path)
