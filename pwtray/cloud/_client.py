@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import time
 import urllib.parse
+from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -92,7 +93,8 @@ class FleetClient:
         self.cloud_url = self._configured_url
         self.site_id = site_id
         self._clock = clock
-        self.calls: list[str] = []  # every request sent, e.g. "GET site_info": for counting
+        # The latest requests sent, e.g. "GET site_info": for counting what things cost.
+        self.calls: deque[str] = deque(maxlen=1000)
         self.rate_limit = RateLimit(clock)
         self.tokens = TokenManager(
             client_id,
@@ -240,14 +242,7 @@ class FleetClient:
     ) -> CommandResult:
         settings = await self.read_settings()
         reported = reported_of(settings)
-        same = (
-            abs(float(reported) - float(requested)) < 0.5
-            if isinstance(requested, int | float)
-            and not isinstance(requested, bool)
-            and isinstance(reported, int | float)
-            else reported == requested
-        )
-        if not same:
+        if not _same(requested, reported):
             raise CommandNotConfirmedError(control, requested, reported)
         return CommandResult(control, requested, reported, settings)
 
@@ -350,6 +345,14 @@ def choose_site(sites: Sequence[EnergySite], din: str | None) -> SiteChoice:
     if len(batteries) == 1:
         return SiteChoice(batteries[0], matched_din=False)
     raise SiteChoiceRequiredError(din, batteries)
+
+
+def _same(requested: object, reported: object) -> bool:
+    """Percentages compare as numbers (Tesla may answer 80.0 for 80); the rest exactly."""
+    numbers = (int, float)
+    if isinstance(requested, bool) or not isinstance(requested, numbers):
+        return reported == requested
+    return isinstance(reported, numbers) and abs(float(reported) - float(requested)) < 0.5
 
 
 def _din_key(din: str) -> str:

@@ -17,6 +17,7 @@ import asyncio
 import datetime as dt
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
@@ -125,7 +126,7 @@ class TokenManager:
         clock: Callable[[], float] = time.time,
         rate_limit: RateLimit | None = None,
         refresh_margin_s: float = REFRESH_MARGIN_S,
-        calls: list[str] | None = None,
+        calls: deque[str] | None = None,
     ) -> None:
         if not client_id.strip():
             raise ValueError("The client ID is empty: copy it from developer.tesla.com.")
@@ -136,7 +137,7 @@ class TokenManager:
         self._clock = clock
         self.rate_limit = rate_limit or RateLimit(clock)
         self._margin_s = refresh_margin_s
-        self.calls = calls if calls is not None else []
+        self.calls = calls if calls is not None else deque(maxlen=1000)
         self._lock = asyncio.Lock()
         self._access: tuple[str, float] | None = None
         self._last_grant_type = ""

@@ -18,7 +18,7 @@ async def test_opening_the_dialog_is_one_request(cloud: Cloud, clock: FakeClock)
     async with client:
         client.calls.clear()
         settings = await client.read_settings()
-    assert client.calls == ["GET site_info"]
+    assert list(client.calls) == ["GET site_info"]
     assert settings == CloudSettings(
         site_id=cloud.sim.config.energy_site_id,
         site_name="Home Energy Gateway",
@@ -51,7 +51,7 @@ async def test_each_command_returns_what_the_cloud_reports_back(
     assert (final.mode, final.reserve_percent, final.storm_watch) == ("autonomous", 80, True)
     assert (final.grid_charging, final.export_rule) == (False, "battery_ok")
     # Two requests per command: the change, and one read of what the cloud now says.
-    assert client.calls == [
+    assert list(client.calls) == [
         "POST operation", "GET site_info", "POST backup", "GET site_info",
         "POST storm_mode", "GET site_info", "POST grid_import_export", "GET site_info",
         "POST grid_import_export", "GET site_info",
