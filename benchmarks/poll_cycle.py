@@ -18,7 +18,8 @@ import warnings
 from collections.abc import Awaitable, Callable
 
 from benchmarks._sim import PASSWORD, simulator
-from pwtray.gateway import GatewayClient, concurrently
+from pwtray.core._concurrency import concurrently
+from pwtray.gateway import GatewayClient
 
 Row = tuple[str, list[float], float]
 

@@ -88,8 +88,7 @@ def app_log(tmp_path: Path) -> Iterator[Path]:
     yields the log file's path. Restores the root logger afterwards."""
     import logging
 
-    from pwtray.gateway import RedactingFilter
-    from pwtray.settings import setup_logging
+    from pwtray.settings import RedactingFilter, setup_logging
 
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level

@@ -418,6 +418,13 @@ class HistoryStore:
             for row in rows
         ]
 
+    def grid_since(self) -> tuple[float | None, float | None]:
+        """(start of the outage still open in the log, end of the last finished one)."""
+        row = self._db.execute('SELECT start, "end" FROM outages ORDER BY start DESC').fetchone()
+        if row is None:
+            return None, None
+        return (float(row[0]), None) if row[1] is None else (None, float(row[1]))
+
     def counts(self) -> dict[str, int]:
         return {
             table: int(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608
@@ -433,38 +440,68 @@ class HistoryStore:
         )
         points = self.series(start, end, max_points=None)
         for p in points:
-            writer.writerow([self._iso(p.ts), _fmt(p.soe), _fmt(p.site_w), _fmt(p.battery_w),
-                             _fmt(p.load_w), _fmt(p.solar_w), _fmt(p.off_grid)])  # fmt: skip
+            writer.writerow(
+                [
+                    self._iso(p.ts),
+                    _fmt(p.soe),
+                    _fmt(p.site_w),
+                    _fmt(p.battery_w),
+                    _fmt(p.load_w),
+                    _fmt(p.solar_w),
+                    _fmt(p.off_grid),
+                ]
+            )
         return len(points)
 
     def export_daily_csv(self, out: IO[str], first: dt.date, last: dt.date) -> int:
         writer = csv.writer(out)
-        writer.writerow(["day", "solar_kwh", "home_kwh", "grid_import_kwh", "grid_export_kwh",
-                         "battery_charge_kwh", "battery_discharge_kwh"])  # fmt: skip
+        writer.writerow(
+            [
+                "day",
+                "solar_kwh",
+                "home_kwh",
+                "grid_import_kwh",
+                "grid_export_kwh",
+                "battery_charge_kwh",
+                "battery_discharge_kwh",
+            ]
+        )
         days = self.daily_energy(first, last)
         for d in days:
-            writer.writerow([d.day.isoformat()] + [
-                f"{v / 1000:.3f}" for v in (d.solar_wh, d.home_wh, d.grid_import_wh,
-                                             d.grid_export_wh, d.battery_charge_wh,
-                                             d.battery_discharge_wh)
-            ])  # fmt: skip
+            writer.writerow(
+                [d.day.isoformat()]
+                + [
+                    f"{v / 1000:.3f}"
+                    for v in (
+                        d.solar_wh,
+                        d.home_wh,
+                        d.grid_import_wh,
+                        d.grid_export_wh,
+                        d.battery_charge_wh,
+                        d.battery_discharge_wh,
+                    )
+                ]
+            )
         return len(days)
 
     def export_outages_csv(self, out: IO[str], start: float = 0.0, end: float = math.inf) -> int:
         """The outage log; an outage still going on has an empty end and duration."""
         writer = csv.writer(out)
-        writer.writerow(["start", "end", "duration_min", "lowest_soe_percent", "home_kwh",
-                         "battery_kwh"])  # fmt: skip
+        writer.writerow(
+            ["start", "end", "duration_min", "lowest_soe_percent", "home_kwh", "battery_kwh"]
+        )
         outages = self.outages(start, end)
         for o in outages:
-            writer.writerow([
-                self._iso(o.start),
-                "" if o.end is None else self._iso(o.end),
-                "" if o.duration_s is None else f"{o.duration_s / 60:.1f}",
-                _fmt(o.lowest_soe),
-                "" if o.energy_used_wh is None else f"{o.energy_used_wh / 1000:.3f}",
-                "" if o.battery_supplied_wh is None else f"{o.battery_supplied_wh / 1000:.3f}",
-            ])  # fmt: skip
+            writer.writerow(
+                [
+                    self._iso(o.start),
+                    "" if o.end is None else self._iso(o.end),
+                    "" if o.duration_s is None else f"{o.duration_s / 60:.1f}",
+                    _fmt(o.lowest_soe),
+                    "" if o.energy_used_wh is None else f"{o.energy_used_wh / 1000:.3f}",
+                    "" if o.battery_supplied_wh is None else f"{o.battery_supplied_wh / 1000:.3f}",
+                ]
+            )
         return len(outages)
 
     def _day(self, ts: float) -> dt.date:

@@ -90,6 +90,7 @@ class Poller:
         clock: Clock = SYSTEM_CLOCK,
         rng: random.Random | None = None,
         outage_started_at: float | None = None,
+        restored_at: float | None = None,
     ) -> None:
         self._client = client
         self._schedule = schedule
@@ -106,7 +107,7 @@ class Poller:
         self._link = Link()
         self._smoothing = Smoothing()
         self._missing: set[str] = set()
-        self._grid_since: float | None = None  # when the grid last came back
+        self._grid_since = restored_at  # when the grid last came back (from the history)
         self._expected: tuple[str, float, float] | None = None  # mode, reserve, until (wall)
         self._told: set[str] = set()  # internal faults logged in the current failure streak
         self._told_for_good: set[str] = set()  # faults of history and listeners: once per run
@@ -201,8 +202,13 @@ class Poller:
 
     # ------------------------------------------------------------------ waiting
     def _resume(self) -> None:
-        self._link = replace(self._link, connectivity=Connectivity.CONNECTING, failures=0,
-                             failing_since=None, error=None)  # fmt: skip
+        self._link = replace(
+            self._link,
+            connectivity=Connectivity.CONNECTING,
+            failures=0,
+            failing_since=None,
+            error=None,
+        )
         self._due.everything_now()
         self._publish(
             replace(self._snapshot, connectivity=Connectivity.CONNECTING, problem=None), []
@@ -290,10 +296,17 @@ class Poller:
             return self._conclude(outcome, groups, resumed)
         except Exception as exc:  # noqa: BLE001 - a fault in pwtray: told once, polling goes on
             self._tell("conclude", "could not make sense of a reading", exc)
-            snapshot = replace(self._snapshot, taken_at=self._clock.wall(),
-                               connectivity=Connectivity.INTERNAL_ERROR, problem=exc)  # fmt: skip
-            self._link = replace(self._link, connectivity=Connectivity.INTERNAL_ERROR,
-                                 failures=self._link.failures + 1)  # fmt: skip
+            snapshot = replace(
+                self._snapshot,
+                taken_at=self._clock.wall(),
+                connectivity=Connectivity.INTERNAL_ERROR,
+                problem=exc,
+            )
+            self._link = replace(
+                self._link,
+                connectivity=Connectivity.INTERNAL_ERROR,
+                failures=self._link.failures + 1,
+            )
             self._publish(snapshot, [])
             return snapshot
 
@@ -348,8 +361,12 @@ class Poller:
             self._missing.add(endpoint.name)
             log.info("this gateway has no %s; not asking again", endpoint.path)
         elif not isinstance(error, GatewayError):  # told once until this endpoint reads again
-            self._tell(f"{endpoint.name}:internal", f"reading {endpoint.path} failed inside pwtray",
-                       error, for_good=True)  # fmt: skip
+            self._tell(
+                f"{endpoint.name}:internal",
+                f"reading {endpoint.path} failed inside pwtray",
+                error,
+                for_good=True,
+            )
         elif health is not Health.FAILING and self._readings.health.get(endpoint.name) != health:
             log.info("%s: %s (%s)", endpoint.path, health.value, error)
         self._readings = self._readings.failed(endpoint.name, health)
@@ -397,8 +414,12 @@ class Poller:
         elif after.connectivity is not Connectivity.INTERNAL_ERROR:
             # One missed reading is routine on Wi-Fi; longer trouble deserves a warning.
             stale = after.connectivity is Connectivity.STALE
-            log.log(logging.INFO if stale else logging.WARNING, "gateway %s: %s",
-                    after.connectivity.value, after.error)  # fmt: skip
+            log.log(
+                logging.INFO if stale else logging.WARNING,
+                "gateway %s: %s",
+                after.connectivity.value,
+                after.error,
+            )
 
     def _tell(
         self, where: str, what: str, exc: BaseException | None = None, *, for_good: bool = False
@@ -423,5 +444,6 @@ class Poller:
             try:
                 listener(snapshot, events)
             except Exception as exc:  # noqa: BLE001 - one listener must not stop the others
-                self._tell(f"listener-{id(listener)}", "a snapshot listener failed", exc,
-                           for_good=True)  # fmt: skip
+                self._tell(
+                    f"listener-{id(listener)}", "a snapshot listener failed", exc, for_good=True
+                )

@@ -97,6 +97,8 @@ class Snapshot:
     load_w: float | None = None
     solar_w: float | None = None
     generator_w: float | None = None
+    grid_voltage_v: float | None = None  # at the site (grid) meter; None where not reported
+    grid_frequency_hz: float | None = None  # likewise; current firmware reports none (0)
     grid: GridState | None = None
     grid_since: float | None = None  # when the grid entered its current up/down state
     mode: OperationMode | None = None

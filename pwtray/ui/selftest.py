@@ -57,9 +57,9 @@ def _imports() -> str:
     import platformdirs
     import qasync
 
+    import pwtray.core
     import pwtray.monitor
     import pwtray.settings
-    import pwtray.simulator
     import pwtray.ui.app
 
     del platformdirs, qasync, pwtray
@@ -157,21 +157,9 @@ def _tray() -> str:
 
 
 def _https() -> str:
-    from pwtray.gateway import GatewayClient
-    from pwtray.simulator import Simulator, SimulatorConfig
+    from pwtray.core import selftest_gateway
 
-    secret = "selftest"  # noqa: S105 - the throw-away simulator's password
-
-    async def read() -> str:
-        with Simulator(SimulatorConfig(password=secret)) as sim:
-            async with GatewayClient(
-                sim.address, password=secret, fingerprint=sim.fingerprint
-            ) as gw:
-                soe = await gw.soe()
-                status = await gw.status()
-        return f"firmware {status.firmware}, charge {soe.app_percent:.0f} % over pinned TLS"
-
-    return asyncio.run(read())
+    return asyncio.run(selftest_gateway())
 
 
 def _keyring() -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pwtray.gateway as gateway
-from pwtray.gateway import GatewayError, redact
+from pwtray.gateway import GatewayError
+from pwtray.settings import redact
 
 
 def test_public_names() -> None:

@@ -128,10 +128,12 @@ def test_energy_per_day_is_the_difference_of_the_counters(tmp_path: Path) -> Non
 
 def test_a_counter_reset_never_gives_negative_energy(tmp_path: Path) -> None:
     history = store(tmp_path, Clock(START + DAY))
-    history.add_sample(START + 10, soe=1, site_w=0, battery_w=0, load_w=0, solar_w=0,
-                       counters=(1000.0,) * 6)  # fmt: skip
-    history.add_sample(START + 20, soe=1, site_w=0, battery_w=0, load_w=0, solar_w=0,
-                       counters=(5.0,) * 6)  # fmt: skip
+    history.add_sample(
+        START + 10, soe=1, site_w=0, battery_w=0, load_w=0, solar_w=0, counters=(1000.0,) * 6
+    )
+    history.add_sample(
+        START + 20, soe=1, site_w=0, battery_w=0, load_w=0, solar_w=0, counters=(5.0,) * 6
+    )
     (day,) = history.daily_energy(dt.date(2026, 3, 1), dt.date(2026, 3, 1))
     assert day.home_wh == 0
     history.close()
@@ -139,24 +141,33 @@ def test_a_counter_reset_never_gives_negative_energy(tmp_path: Path) -> None:
 
 def snapshot(t: float, soe: float, grid: GridState, discharged: float, load: float) -> Snapshot:
     return Snapshot(
-        taken_at=t, connectivity=Connectivity.ONLINE, soe_percent=soe, grid=grid,
-        site_w=0, battery_w=800, load_w=800, solar_w=0,
-        counters=Counters(0, 0, 0, discharged, load, 0), read_at=ReadTimes(meters=t),
-    )  # fmt: skip
+        taken_at=t,
+        connectivity=Connectivity.ONLINE,
+        soe_percent=soe,
+        grid=grid,
+        site_w=0,
+        battery_w=800,
+        load_w=800,
+        solar_w=0,
+        counters=Counters(0, 0, 0, discharged, load, 0),
+        read_at=ReadTimes(meters=t),
+    )
 
 
 def test_the_outage_log(tmp_path: Path) -> None:
     clock = Clock(START)
     history = store(tmp_path, clock)
     down = snapshot(START, 80, GridState.ISLANDED, 1000, 5000)
-    history.record(down, [Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, "", "", START,
-                                {"started_at": START})])  # fmt: skip
+    history.record(
+        down,
+        [Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, START, {"started_at": START})],
+    )
     history.record(snapshot(START + 1800, 71, GridState.ISLANDED, 1900, 5950), [])
     history.close()
     history = store(tmp_path, clock)  # pwtray restarted during the outage
-    history.record(down, [Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, "", "", START + 1900)])
+    history.record(down, [Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, START + 1900)])
     up = snapshot(START + 3600, 64, GridState.CONNECTED, 2600, 6700)
-    history.record(up, [Event(EventKind.GRID_RESTORED, Severity.INFO, "", "", START + 3600)])
+    history.record(up, [Event(EventKind.GRID_RESTORED, Severity.INFO, START + 3600)])
     (outage,) = history.outages()
     assert outage.start == START
     assert outage.duration_s == 3600

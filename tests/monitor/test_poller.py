@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from pwtray.core.words import event_title
 from pwtray.gateway import GatewayClient, GridState, OperationMode
 from pwtray.monitor import (
     Connectivity,
@@ -184,7 +185,7 @@ async def test_an_outage_gives_one_outage_and_one_restored_event(sim_factory: Si
     assert run.kinds() == [EventKind.GRID_OUTAGE, EventKind.GRID_RESTORED]
     restored = run.events[1]
     assert restored.data["duration_s"] == up_at - down_at == 40
-    assert restored.title == "Grid restored"
+    assert event_title(restored) == "Grid restored"
     assert run.snapshot.grid_since == up_at
 
 
