@@ -34,6 +34,7 @@ class EventKind(enum.Enum):
     NEW_ALERT = "new_alert"
     RESUMED = "resumed"
     INTERNAL_ERROR = "internal_error"
+    HISTORY_FAILING = "history_failing"
 
 
 __all__ = ["EventKind", "Severity"]

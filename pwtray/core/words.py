@@ -314,6 +314,10 @@ def event_body(event: Event) -> str:
         return body
     if kind is EventKind.INTERNAL_ERROR:
         return INTERNAL_ERROR
+    if kind is EventKind.HISTORY_FAILING:
+        return (
+            f"{data.get('reason', '')} Monitoring and notifications go on; charts will have a gap."
+        )
     return explain(event.problem) or EVENT_TITLES[kind]
 
 
@@ -335,4 +339,5 @@ EVENT_TITLES = {
     EventKind.NEW_ALERT: "Gateway alert",
     EventKind.RESUMED: "Back from sleep",
     EventKind.INTERNAL_ERROR: "pwtray hit an internal error",
+    EventKind.HISTORY_FAILING: "History is not being recorded",
 }

@@ -143,6 +143,23 @@ class Poller:
         self._schedule = schedule
         self._due.schedule = schedule
 
+    @property
+    def history(self) -> HistorySink | None:
+        return self._history
+
+    @history.setter
+    def history(self, history: HistorySink | None) -> None:
+        self._history = history
+
+    def announce(self, events: list[Event]) -> None:
+        """Tell the listeners of events that did not come from a reading (a command's result,
+        a history that stopped recording), with the current snapshot."""
+        for listener in list(self._listeners):
+            try:
+                listener(self._snapshot, events)
+            except Exception as exc:  # noqa: BLE001 - one listener must not stop the others
+                self._tell(f"listener-{id(listener)}", "a listener failed", exc, for_good=True)
+
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(snapshot, events)`` after every cycle; returns the unsubscribe."""
         self._listeners.append(listener)
