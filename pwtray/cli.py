@@ -206,6 +206,13 @@ def status_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if snapshot.connectivity is Connectivity.AUTH_REQUIRED and password is None:
             print(f"pwtray status: set {PASSWORD_ENV} to the gateway's password.", file=err)
         return exit_code(snapshot.problem)
+    if snapshot.grid is None and snapshot.soe_percent is None:
+        print(
+            "pwtray status: this gateway reports neither the grid state nor a battery (a Tesla "
+            "solar inverter without a Powerwall?); there is nothing for pwtray to watch.",
+            file=err,
+        )
+        return EXIT_PROTOCOL
     if args.json:
         print(json.dumps(as_json(reading)), file=out)
     else:
