@@ -228,7 +228,11 @@ class GatewayClient:
             transport = (
                 HttpxTransport(http, limits=limits)
                 if http is not None
-                else Http11Transport(self._context, limits=limits, max_connections=max_connections)
+                else Http11Transport(
+                    None if self.address.plain else self._context,
+                    limits=limits,
+                    max_connections=max_connections,
+                )
             )
             self._owns_transport = http is None
         else:
