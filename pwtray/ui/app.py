@@ -32,7 +32,7 @@ from pwtray.ui.notifications import Notifier
 from pwtray.ui.tray import TrayController
 
 log = logging.getLogger(__name__)
-EXIT_NO_DESKTOP = 10
+EXIT_NO_DESKTOP = 12  # the CLI's table: no desktop to show the tray app on
 NO_TRAY = (
     "This desktop has no system tray (no StatusNotifierItem host and no XEmbed tray), so "
     "pwtray shows its window instead of an icon; closing the window quits pwtray. "
