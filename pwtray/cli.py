@@ -116,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print one JSON object")
     status.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for replies")
     _add_cloud_commands(commands)
+    _add_set_command(commands)
+    for option, help_text in (
+        ("--cloud-url", "the Tesla Fleet API (scripts and tests: a simulated cloud)"),
+        ("--cloud-ca", "trust this CA file for the cloud instead of the system's"),
+        ("--client-id", "the client ID of your Tesla developer application"),
+    ):
+        app.add_argument(option, help=help_text)
     return parser
 
 
@@ -126,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return status_command(args, sys.stdout, sys.stderr)
     if args.command == "cloud":
         return cloud_command(args, sys.stdout, sys.stderr)
+    if args.command == "set":
+        return set_command(args, sys.stdout, sys.stderr)
     if args.autostart:
         from pwtray.settings import autostart
 
@@ -169,6 +178,10 @@ def app_command(args: argparse.Namespace) -> int:
         verbose=args.verbose,
         instance_key=args.instance_key,
         nut=args.nut,
+        cloud_url=args.cloud_url,
+        cloud_ca=args.cloud_ca,
+        client_id=args.client_id,
+        cloud_refresh_token=os.environ.get(CLOUD_TOKEN_ENV),
     )
     return run_app(cli)
 
@@ -416,6 +429,185 @@ def _cloud_exit_code(exc: Exception) -> int:
     if isinstance(exc, CloudUnreachableError):
         return EXIT_UNREACHABLE
     return EXIT_CLOUD
+
+
+# ---------------------------------------------------------------------- pwtray set …
+SET_CONTROLS = ("mode", "reserve", "storm-watch", "grid-charging", "export")
+MODE_WORDS = {
+    "self-powered": "self_consumption",
+    "self_consumption": "self_consumption",
+    "time-based": "autonomous",
+    "autonomous": "autonomous",
+    "backup-only": "backup",
+    "backup": "backup",
+}
+EXPORT_WORDS = {"everything": "battery_ok", "solar-only": "pv_only", "none": "never"}
+
+
+def _add_set_command(commands: Any) -> None:
+    change = commands.add_parser(
+        "set",
+        help="change a setting of the Powerwall: locally, else through the Tesla cloud",
+        description=(
+            "Change mode, reserve, Storm Watch, grid charging or exports. The gateway is asked "
+            "first; where it refuses a customer login (current firmware) and a Tesla account "
+            "is connected, the Tesla cloud makes the change, and pwtray waits until the "
+            "gateway itself shows it. Storm Watch, grid charging and exports exist only in "
+            "the cloud. The gateway is the one set up in pwtray, or --host/--fingerprint; the "
+            "password comes from PWTRAY_PASSWORD or the keyring, the cloud's refresh token "
+            "from PWTRAY_CLOUD_REFRESH_TOKEN or the keyring. "
+            + EXIT_CODES.replace(
+                "10 an internal",
+                "8 refused by the gateway with no Tesla account connected, "
+                "9 a Tesla cloud error, 10 an internal",
+            )
+        ),
+    )
+    change.add_argument("control", choices=SET_CONTROLS)
+    change.add_argument(
+        "value",
+        help="mode: self-powered|time-based|backup-only; reserve: percent (0-100, tenths "
+        "allowed locally); storm-watch, grid-charging: on|off; export: everything|solar-only|none",
+    )
+    change.add_argument(
+        "--via",
+        choices=("auto", "local", "cloud"),
+        default="auto",
+        help="which path may make the change (default: the gateway, else cloud)",
+    )
+    change.add_argument(
+        "--wait",
+        type=float,
+        default=600.0,
+        metavar="S",
+        help="seconds to wait for the gateway to show a cloud change (600)",
+    )
+    change.add_argument("--host", help="gateway address (default: the one set up in pwtray)")
+    change.add_argument("--fingerprint", help="the gateway certificate's trusted SHA-256")
+    change.add_argument("--email", default=None, help="email sent with the customer login")
+    change.add_argument("--cloud-url", help="the Tesla Fleet API (tests: the simulated cloud)")
+    change.add_argument("--cloud-ca", help="trust this CA file for the cloud")
+    change.add_argument("--client-id", help="the client ID of your Tesla developer application")
+
+
+def set_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from pwtray.cloud import CloudError, SignInRequiredError
+    from pwtray.core import ChangeRefusedError, NoCloudAccountError, NotSetUpError, Via
+
+    try:
+        fingerprint = normalize_fingerprint(args.fingerprint) if args.fingerprint else None
+        change = _parse_change(args.control, args.value)
+    except ValueError as exc:
+        print(f"pwtray set: {exc}", file=err)
+        return EXIT_USAGE
+    cli = CliOptions(
+        host=args.host,
+        fingerprint=fingerprint,
+        email=args.email,
+        password=os.environ.get(PASSWORD_ENV),
+        cloud_url=args.cloud_url,
+        cloud_ca=args.cloud_ca,
+        client_id=args.client_id,
+        cloud_refresh_token=os.environ.get(CLOUD_TOKEN_ENV),
+    )
+    try:
+        line = asyncio.run(_apply_change(cli, args.control, change, Via(args.via), args.wait))
+    except NotSetUpError as exc:
+        print(f"pwtray set: {exc}", file=err)
+        return EXIT_USAGE
+    except ChangeRefusedError as exc:
+        hint = (
+            ""
+            if exc.cloud_connected
+            else " Connect a Tesla account (pwtray cloud login) to "
+            "make this change through Tesla's cloud."
+        )
+        print(f"pwtray set: {explain(exc.refusal)}{hint}", file=err)
+        return EXIT_REFUSED
+    except NoCloudAccountError:
+        print(
+            "pwtray set: this change needs a Tesla account: run pwtray cloud login first.", file=err
+        )
+        return EXIT_REFUSED
+    except SignInRequiredError as exc:
+        print(f"pwtray set: {exc}", file=err)
+        return EXIT_AUTH
+    except CloudError as exc:
+        print(f"pwtray set: {exc}", file=err)
+        return EXIT_CLOUD
+    except GatewayError as exc:
+        print(f"pwtray set: {explain(exc)}", file=err)
+        return exit_code(exc)
+    code, text = line
+    print(text, file=out if code == EXIT_OK else err)
+    return code
+
+
+def _parse_change(control: str, value: str) -> Any:
+    from pwtray.gateway import OperationMode
+
+    word = value.strip().lower()
+    if control == "mode":
+        if word not in MODE_WORDS:
+            raise ValueError(f"mode is one of self-powered, time-based, backup-only, not {value}")
+        return OperationMode(MODE_WORDS[word])
+    if control == "reserve":
+        try:
+            percent = float(word.rstrip("%"))
+        except ValueError:
+            raise ValueError(f"reserve is a percent from 0 to 100, not {value}") from None
+        if not 0 <= percent <= 100:
+            raise ValueError(f"reserve is a percent from 0 to 100, not {value}")
+        return percent
+    if control in ("storm-watch", "grid-charging"):
+        if word not in ("on", "off"):
+            raise ValueError(f"{control} is on or off, not {value}")
+        return word == "on"
+    if word not in EXPORT_WORDS:
+        raise ValueError(f"export is one of everything, solar-only, none, not {value}")
+    return EXPORT_WORDS[word]
+
+
+async def _apply_change(
+    cli: CliOptions, control: str, change: Any, via: Any, wait_s: float
+) -> tuple[int, str]:
+    from pwtray.cloud import ExportRule
+    from pwtray.core import NoCloudAccountError, Via, one_shot_site
+    from pwtray.gateway import OperationMode
+
+    site = await one_shot_site(cli)
+    try:
+        commands = site.commands
+        if control in ("mode", "reserve"):
+            now = await site.client.operation()
+            current = OperationMode.parse(now.mode) or OperationMode.SELF_CONSUMPTION
+            mode = change if control == "mode" else current
+            reserve = change if control == "reserve" else now.reserve_app_percent
+            if mode is OperationMode.BACKUP:
+                reserve = 100.0
+            applied = await commands.change_operation(mode, reserve, via=via)
+            what = f"{mode_label(mode)} with a {reserve:.1f} % backup reserve".replace(".0 %", " %")
+            if applied.via is Via.LOCAL:
+                return EXIT_OK, f"{what}: saved on the gateway, which confirms it."
+            confirmed = await commands.confirm_operation(mode, reserve, timeout_s=wait_s)
+            if confirmed:
+                return EXIT_OK, f"{what}: made through the Tesla cloud; the gateway confirms it."
+            return EXIT_CLOUD, (
+                f"pwtray set: {what}: accepted by the Tesla cloud, but the gateway did not show "
+                f"it within {wait_s:.0f} s."
+            )
+        cloud = commands.cloud
+        if cloud is None or not cloud.connected or via is Via.LOCAL:
+            raise NoCloudAccountError
+        if control == "storm-watch":
+            result = await cloud.set_storm_watch(change)
+        elif control == "grid-charging":
+            result = await cloud.set_grid_charging(change)
+        else:
+            result = await cloud.set_export_rule(ExportRule(change))
+        return EXIT_OK, f"{control} is now {result.reported} (reported by the Tesla cloud)."
+    finally:
+        await site.stop()
 
 
 if __name__ == "__main__":

@@ -30,6 +30,10 @@ class CliOptions:
     verbose: bool = False
     instance_key: str | None = None
     nut: str | None = None  # --nut [HOST:]PORT: serve the Powerwall as a UPS for this run
+    cloud_url: str | None = None  # --cloud-url: the Fleet API (tests: the simulated cloud)
+    cloud_ca: str | None = None  # --cloud-ca: trust this CA file instead of the system's
+    client_id: str | None = None  # --client-id: the Tesla developer application
+    cloud_refresh_token: str | None = None  # PWTRAY_CLOUD_REFRESH_TOKEN: not the keyring
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,8 @@ import msgspec
 import platformdirs
 
 from pwtray import __version__
+from pwtray.cloud import MemoryTokenStore, TokenStore
+from pwtray.core._cloud import CloudService, cloud_account
 from pwtray.core._config import CliOptions, Config, Gateway, effective
 from pwtray.core._site import Site
 from pwtray.core._tasks import Supervisor
@@ -29,6 +32,7 @@ from pwtray.monitor import SYSTEM_CLOCK, Clock, HistoryStore, HistoryUnavailable
 from pwtray.settings import (
     Connection,
     KeyringSecrets,
+    KeyringTokenStore,
     Loaded,
     RedactingFilter,
     SecretStore,
@@ -131,6 +135,8 @@ class Core:
             notes.append(Note("History is not being recorded", problem))
         history_folder = folders.data
         supervisor = Supervisor()
+        holder: list[Core] = []  # the site's cloud remembers its energy site in the settings
+        cloud = make_cloud(loaded.settings, cli, lambda: site.snapshot.din, holder)
         site = Site(
             config,
             password=password,
@@ -138,6 +144,7 @@ class Core:
             supervisor=supervisor,
             clock=clock,
             keep_session=not cli.demo,
+            cloud=cloud,
         )
         if history is None:
             supervisor.start("history retry", lambda: _retry_history(site, history_folder))
@@ -149,7 +156,7 @@ class Core:
         ups_problem = await ups.apply(ups_config(loaded.settings, cli.nut))
         if ups_problem:
             notes.append(Note("NUT server not started", ups_problem))
-        return cls(
+        core = cls(
             cli,
             loaded.settings,
             config,
@@ -162,6 +169,8 @@ class Core:
             log_path,
             stack,
         )
+        holder.append(core)
+        return core
 
     async def close(self) -> None:
         log.info("shutting down")
@@ -209,6 +218,31 @@ class Core:
         gateway = Gateway(connection.host, connection.fingerprint, connection.email)
         self.site.connect(gateway, password)
         return problem
+
+
+def make_cloud(
+    settings: Settings, cli: CliOptions, din: Callable[[], str | None], core: list[Core]
+) -> CloudService:
+    """The site's way to the Tesla cloud: the account from the settings (or the command line),
+    its tokens from the keyring (or PWTRAY_CLOUD_REFRESH_TOKEN, for scripts; never stored)."""
+    tokens: TokenStore
+    if cli.cloud_refresh_token:
+        tokens = MemoryTokenStore(cli.cloud_refresh_token)
+    elif cli.demo:
+        tokens = MemoryTokenStore()
+    else:
+        tokens = KeyringTokenStore()
+
+    def remember(site_id: int, cloud_url: str) -> None:
+        if core:
+            app = core[0]
+            cloud = msgspec.structs.replace(
+                app.settings.cloud, site_id=site_id, cloud_url=cloud_url
+            )
+            app.settings = msgspec.structs.replace(app.settings, cloud=cloud)
+            app.save_settings()
+
+    return CloudService(cloud_account(settings, cli), tokens, din=din, remember_site=remember)
 
 
 def _no_history(folder: Path, reason: str) -> str:

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 
+from pwtray.core._cloud import CloudService
 from pwtray.core._commands import Commands
 from pwtray.core._config import Config, Gateway
 from pwtray.core._factory import make_client
@@ -34,6 +35,7 @@ class Site:
         supervisor: Supervisor,
         clock: Clock = SYSTEM_CLOCK,
         keep_session: bool = True,
+        cloud: CloudService | None = None,
     ) -> None:
         self.config = config
         self.history = history
@@ -53,7 +55,7 @@ class Site:
             outage_started_at=open_outage,
             restored_at=restored,
         )
-        self.commands = Commands(self)
+        self.commands = Commands(self, cloud)
         self._closing: set[asyncio.Task[None]] = set()
         if history is not None:
             history.on_problem = self._history_problem
@@ -85,6 +87,8 @@ class Site:
 
     async def stop(self) -> None:
         self._supervisor.cancel(self.task_name)
+        if self.commands.cloud is not None:
+            await self.commands.cloud.close()
         await self.poller.stop()
         if self._closing:
             await asyncio.gather(*self._closing, return_exceptions=True)

@@ -9,6 +9,7 @@ from pwtray.settings._secrets import KeyringSecrets, SecretStore, SessionSecrets
 from pwtray.settings._store import (
     NOTIFICATION_KINDS,
     SCHEMA,
+    Cloud,
     Connection,
     Display,
     History,
@@ -26,6 +27,7 @@ from pwtray.settings._store import (
 __all__ = [
     "NOTIFICATION_KINDS",
     "SCHEMA",
+    "Cloud",
     "Connection",
     "Display",
     "History",
