@@ -1,18 +1,14 @@
-"""The tray icon as the real panel shows it: what the app registered, where the panel drew it, and
-what an OCR engine reads in the screenshot.
+"""The tray icon as the real panel shows it: what the app registered and where the panel drew it.
 
 - :func:`tray_item` / :func:`icon_pixmaps` / :func:`tooltip_title` ask the StatusNotifierItem the
   app registered with the panel (over the desktop's own session bus, with jeepney);
 - :func:`screen` reads a screenshot as an RGB array; :func:`find_icon` finds a registered pixmap
-  in the panel strip by template matching (the panel may scale it: the match says how well);
-- :func:`read_digits` crops nothing the test does not give it: it separates ink from plate by
-  lightness (Otsu), drops marks much shorter than the tallest (the gauge, the plate's corners),
-  enlarges by a whole factor without smoothing and runs ``tesseract`` for digits only.
+  in the panel strip by template matching (the panel may scale it: the match says how well).
+Reading the digits there: tests/iconreading.py.
 """
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,22 +17,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 from jeepney import DBusAddress, MessageType, new_method_call
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
 
 from tests.desktop.realdesktop import RealDesktop
+from tests.iconreading import Array
 
 WATCHER = DBusAddress(
     "/StatusNotifierWatcher",
     bus_name="org.kde.StatusNotifierWatcher",
     interface="org.freedesktop.DBus.Properties",
 )
-# Tesseract reads best when the digits are about 30 px tall; the icon's are 10 to 16.
-OCR_DIGIT_HEIGHT_PX = 30
-TESSERACT = ["tesseract", "-", "-", "--psm", "6", "-c", "tessedit_char_whitelist=0123456789"]
-
-Array = np.ndarray[Any, Any]
 
 
 # ---------------------------------------------------------------------- the registered item
@@ -130,95 +121,3 @@ def find_icon(screenshot: Array, template: Array, rows: int) -> Match:
         if errors[x] < best.mean_error:
             best = Match(x, y, float(errors[x]))
     return best
-
-
-# ---------------------------------------------------------------------- reading it
-def require_tesseract() -> None:
-    if shutil.which("tesseract") is None:
-        pytest.fail("reading the panel needs tesseract: run 'sudo scripts/install-system-packages'")
-
-
-def luminance(rgb: Array) -> Array:
-    return rgb @ np.array([0.299, 0.587, 0.114])
-
-
-def otsu_threshold(values: Array) -> float:
-    """The lightness that best splits ``values`` in two classes (Otsu's method)."""
-    histogram = np.bincount(np.clip(values, 0, 255).astype(int).ravel(), minlength=256)
-    levels = np.arange(256)
-    below = np.cumsum(histogram)
-    below_sum = np.cumsum(histogram * levels)
-    total, total_sum = below[-1], below_sum[-1]
-    above = total - below
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean_below = below_sum / below
-        mean_above = (total_sum - below_sum) / above
-        spread = below * above * (mean_below - mean_above) ** 2
-    return float(np.nanargmax(np.where((below > 0) & (above > 0), spread, np.nan)))
-
-
-def _components(mask: Array) -> list[list[tuple[int, int]]]:
-    """The 8-connected groups of True pixels."""
-    seen = np.zeros_like(mask, dtype=bool)
-    groups = []
-    height, width = mask.shape
-    for y0, x0 in zip(*np.nonzero(mask), strict=True):
-        if seen[y0, x0]:
-            continue
-        seen[y0, x0] = True
-        stack, group = [(int(y0), int(x0))], []
-        while stack:
-            y, x = stack.pop()
-            group.append((y, x))
-            for dy in (-1, 0, 1):
-                for dx in (-1, 0, 1):
-                    ny, nx = y + dy, x + dx
-                    if 0 <= ny < height and 0 <= nx < width and mask[ny, nx] and not seen[ny, nx]:
-                        seen[ny, nx] = True
-                        stack.append((ny, nx))
-        groups.append(group)
-    return groups
-
-
-def ink(icon: Array) -> Array:
-    """The digits' pixels: the minority side of the plate's lightness split, minus short marks.
-
-    The outermost pixel ring (the plate's outline) is left out; marks less than 60 % as tall as
-    the tallest (the gauge under the digits, the plate's rounded corners) are dropped.
-    """
-    inner = luminance(icon)[1:-1, 1:-1]
-    dark = inner <= otsu_threshold(inner)
-    marks = dark if dark.sum() < (~dark).sum() else ~dark
-    groups = _components(marks)
-    if not groups:
-        return np.zeros_like(marks)
-    heights = [max(y for y, _ in g) - min(y for y, _ in g) + 1 for g in groups]
-    kept = np.zeros_like(marks)
-    for group, height in zip(groups, heights, strict=True):
-        if height >= 0.6 * max(heights):
-            for y, x in group:
-                kept[y, x] = True
-    return kept
-
-
-def digit_height(icon: Array) -> int:
-    """The height in pixels of the tallest mark :func:`ink` keeps."""
-    rows = np.nonzero(ink(icon).any(axis=1))[0]
-    return int(rows.max() - rows.min() + 1) if rows.size else 0
-
-
-def read_digits(icon: Array) -> str:
-    """What tesseract reads in ``icon`` (RGB), digits only."""
-    marks = ink(icon)
-    height = digit_height(icon)
-    if height == 0:
-        return ""
-    scale = max(1, round(OCR_DIGIT_HEIGHT_PX / height))
-    page = np.where(marks, 0, 255).astype(np.uint8)
-    page = np.pad(page, 4, constant_values=255)
-    page = np.kron(page, np.ones((scale, scale), dtype=np.uint8))  # whole pixels, no smoothing
-    header = f"P5 {page.shape[1]} {page.shape[0]} 255\n".encode()
-    result = subprocess.run(
-        TESSERACT, input=header + page.tobytes(), capture_output=True, timeout=30, check=True
-    )
-    return result.stdout.decode().strip()

@@ -18,18 +18,15 @@ from jeepney.io.blocking import DBusConnection
 from tests.conftest import PASSWORD, SimFactory
 from tests.desktop.conftest import RunningApp
 from tests.desktop.panelicon import (
-    Array,
-    digit_height,
     find_icon,
     icon_pixmaps,
-    read_digits,
-    require_tesseract,
     screen,
     session_bus,
     tooltip_title,
     tray_item,
 )
 from tests.desktop.realdesktop import RealDesktop
+from tests.iconreading import Array, digit_height, read_digits, require_tesseract
 from tests.waiting import wait_until
 
 PANEL_PX = 26  # real-desktop.sh's default panel height
@@ -58,7 +55,7 @@ def test_the_charge_on_the_panel_reads_as_digits(
             assert np.array_equal(pixmaps[2 * XFCE_ICON_PX], doubled)
             # The panel shows exactly the 22 px design, not a blurred scaling of a larger one.
             shown = functools.partial(_shown, panel, pixmaps[XFCE_ICON_PX], f"charge-{charge}")
-            (icon,) = wait_until(shown, 30, f"the panel to show the {charge} % icon")
+            icon = wait_until(shown, 30, f"the panel to show the {charge} % icon")[0]
             assert digit_height(icon) >= 12
             assert read_digits(icon) == str(charge), f"the panel shows {charge} %"
 
@@ -67,10 +64,10 @@ def _says(bus: DBusConnection, item: DBusAddress, title: str) -> bool:
     return tooltip_title(bus, item).startswith(title)
 
 
-def _shown(panel: RealDesktop, pixmap: Array, name: str) -> tuple[Array] | None:
-    """The icon's pixels on the screen, once the panel shows ``pixmap`` unchanged."""
+def _shown(panel: RealDesktop, pixmap: Array, name: str) -> list[Array]:
+    """The icon's pixels on the screen once the panel shows ``pixmap`` unchanged, else []."""
     shot = screen(panel.shot(name))
     match = find_icon(shot, pixmap, PANEL_PX)
     if match.mean_error >= 1.0:
-        return None
-    return (shot[match.y : match.y + XFCE_ICON_PX, match.x : match.x + XFCE_ICON_PX],)
+        return []
+    return [shot[match.y : match.y + XFCE_ICON_PX, match.x : match.x + XFCE_ICON_PX]]
