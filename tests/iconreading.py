@@ -19,7 +19,8 @@ import pytest
 Array = np.ndarray[Any, Any]
 # Tesseract reads best when the digits are about 30 px tall; the icon's are 10 to 16.
 OCR_DIGIT_HEIGHT_PX = 30
-TESSERACT = ["tesseract", "-", "-", "--psm", "6", "-c", "tessedit_char_whitelist=0123456789"]
+# Page segmentation: 6 (a block of text) reads a lone digit that 7 (a single line) drops.
+PAGE_SEGMENTATION = 6
 
 
 def require_tesseract() -> None:
@@ -96,7 +97,7 @@ def digit_height(icon: Array) -> int:
     return int(rows.max() - rows.min() + 1) if rows.size else 0
 
 
-def read_digits(icon: Array) -> str:
+def read_digits(icon: Array, *, psm: int = PAGE_SEGMENTATION) -> str:
     """What tesseract reads in ``icon`` (RGB), digits only."""
     marks = ink(icon)
     height = digit_height(icon)
@@ -107,7 +108,8 @@ def read_digits(icon: Array) -> str:
     page = np.pad(page, 4, constant_values=255)
     page = np.kron(page, np.ones((scale, scale), dtype=np.uint8))  # whole pixels, no smoothing
     header = f"P5 {page.shape[1]} {page.shape[0]} 255\n".encode()
+    command = ["tesseract", "-", "-", "--psm", str(psm), "-c", "tessedit_char_whitelist=0123456789"]
     result = subprocess.run(
-        TESSERACT, input=header + page.tobytes(), capture_output=True, timeout=30, check=True
+        command, input=header + page.tobytes(), capture_output=True, timeout=30, check=True
     )
     return result.stdout.decode().strip()
