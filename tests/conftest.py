@@ -61,6 +61,7 @@ def sim_factory() -> Iterator[SimFactory]:
     def start(**overrides: Any) -> Simulator:
         overrides.setdefault("password", PASSWORD)
         overrides.setdefault("start", SIM_START)
+        overrides.setdefault("speed", 0.0)  # simulated time moves only when a test says
         sim = Simulator(SimulatorConfig(**overrides)).start()
         started.append(sim)
         return sim
@@ -80,3 +81,31 @@ def sim_factory() -> Iterator[SimFactory]:
 def sim(sim_factory: SimFactory) -> Simulator:
     """A current-firmware gateway on 127.0.0.1 with a random port."""
     return sim_factory()
+
+
+@pytest.fixture
+def app_log(tmp_path: Path) -> Iterator[Path]:
+    """The app's own logging (a file, DEBUG, with the redacting filter it always installs);
+    yields the log file's path. Restores the root logger afterwards."""
+    import logging
+
+    from pwtray.settings import RedactingFilter, setup_logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    path = setup_logging(verbose=True, directory=tmp_path / "log", filters=[RedactingFilter()])
+    yield path
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 1 MiB file system (tmpfs) that fills up like a real disk."""
+    from tests.disks import small_disk as mount
+
+    with mount(tmp_path / "disk") as folder:
+        yield folder

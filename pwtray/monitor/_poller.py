@@ -1,16 +1,23 @@
 """The poller: reads the gateway on three schedules and publishes snapshots and events.
 
-It is the only place that decides when to talk to the gateway (STYLE.md habit 3, 6, 7):
+It is the only place that decides when to talk to the gateway (STYLE.md habits 3, 6, 7), and it
+never stops on its own:
 
-* fast (≈5 s: aggregates, soe, grid status), slow (≈60 s: operation, system status, site master,
-  Powerwalls) and rare (≈1 h: status/firmware, site info, networks, update status); the reads due
-  in one cycle go out together, so a cycle costs about one round trip;
-* failures back off exponentially with jitter up to a cap — no request storm when the gateway is
-  down — and recovery is automatic;
+* the reads due in one cycle (see ``_endpoints``) go out together, so a cycle costs about one
+  round trip; whether the monitor is online is decided by the essential reads alone, and an
+  optional read that fails only makes its own fields unknown;
+* **supervised**: an unexpected error anywhere in a cycle is logged once (with its traceback),
+  shown as the ``internal_error`` state, and polling goes on; a **watchdog** abandons a cycle
+  that runs past ``cycle_deadline_s`` and marks the data stale — stale data never looks live;
+* failures back off exponentially with jitter up to a cap; while the gateway does not even accept
+  connections, a cheap TCP probe every fast interval notices it answering again, so recovery
+  takes at most one fast interval rather than the rest of the back-off;
 * a rejected password or a changed certificate stops polling until the user acts; a lock-out
-  stops it until the lock-out ends; a stale or missing reading never looks live;
+  stops it until the lock-out ends;
 * one cycle at a time: ``refresh()`` joins the cycle in flight instead of racing it;
-* a wall-clock jump larger than the monotonic clock's (sleep/resume) triggers a full read at once.
+* a wall-clock jump larger than the monotonic clock's (sleep/resume) triggers a full read.
+
+Time comes from a :class:`Clock` (``SYSTEM_CLOCK`` unless a test passes a fake one).
 """
 
 from __future__ import annotations
@@ -19,9 +26,8 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 from pwtray.gateway import (
@@ -30,38 +36,28 @@ from pwtray.gateway import (
     EndpointNotSupportedError,
     GatewayClient,
     GatewayError,
-    GatewayUnavailableError,
+    GatewayProtocolError,
+    GatewayUnreachableError,
     LockedOutError,
-    MetersAggregates,
-    SystemStatus,
+    PermissionDeniedError,
+    RequestRefusedError,
 )
-from pwtray.gateway import _models as models
-from pwtray.monitor._estimates import estimate, smooth
+from pwtray.kinds import EventKind
+from pwtray.monitor._assemble import Smoothing, assemble
+from pwtray.monitor._clock import SYSTEM_CLOCK, Clock
+from pwtray.monitor._connectivity import Link, Outcome, OutcomeKind, decisive, next_state
+from pwtray.monitor._endpoints import ENDPOINTS, Endpoint, Health, Readings
 from pwtray.monitor._events import Event, EventSettings, Memory, derive
-from pwtray.monitor._snapshot import Connectivity, Counters, Snapshot
+from pwtray.monitor._schedule import Due, Schedule
+from pwtray.monitor._snapshot import Connectivity, Snapshot
 
 log = logging.getLogger(__name__)
 
-GROUPS: dict[str, tuple[str, ...]] = {
-    "fast": ("aggregates", "soe", "grid_status"),
-    "slow": ("operation", "system_status", "sitemaster", "powerwalls"),
-    "rare": ("status", "site_info", "networks", "update_status"),
-}
 SLEEP_JUMP_S = 30.0  # wall clock ahead of the monotonic clock by more than this: we slept
+EXPECT_OPERATION_S = 600.0  # how long a change pwtray made itself is not reported as "elsewhere"
 
 Listener = Callable[[Snapshot, list[Event]], None]
-
-
-@dataclass(frozen=True)
-class Schedule:
-    fast_s: float = 5.0
-    slow_s: float = 60.0
-    rare_s: float = 3600.0
-    offline_after_s: float = 30.0  # failing this long turns "stale" into "offline"
-    backoff_cap_s: float = 60.0
-
-    def interval(self, group: str) -> float:
-        return {"fast": self.fast_s, "slow": self.slow_s, "rare": self.rare_s}[group]
+DEFAULT_SCHEDULE = Schedule()
 
 
 class HistorySink(Protocol):
@@ -70,42 +66,60 @@ class HistorySink(Protocol):
     def record(self, snapshot: Snapshot, events: list[Event]) -> None: ...
 
 
+def health_of(error: BaseException) -> Health:
+    """How an endpoint that raised ``error`` stands."""
+    if isinstance(error, EndpointNotSupportedError):
+        return Health.MISSING
+    if isinstance(error, PermissionDeniedError | RequestRefusedError):
+        return Health.REFUSED
+    if isinstance(error, AuthenticationError | LockedOutError):
+        return Health.NEEDS_LOGIN
+    if isinstance(error, GatewayProtocolError) or not isinstance(error, GatewayError):
+        return Health.UNREADABLE
+    return Health.FAILING
+
+
 class Poller:
     def __init__(
         self,
         client: GatewayClient,
         *,
-        schedule: Schedule = Schedule(),
+        schedule: Schedule = DEFAULT_SCHEDULE,
         settings: EventSettings | None = None,
         history: HistorySink | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        wall: Callable[[], float] = time.time,
+        clock: Clock = SYSTEM_CLOCK,
         rng: random.Random | None = None,
+        outage_started_at: float | None = None,
+        restored_at: float | None = None,
     ) -> None:
         self._client = client
-        self.schedule = schedule
+        self._schedule = schedule
+        self._due = Due(schedule)
         self.settings = settings or EventSettings()
         self._history = history
         self._clock = clock
-        self._wall = wall
         self._rng = rng or random.Random()
         self._listeners: list[Listener] = []
-        self._snapshot = Snapshot(taken_at=wall())
-        self._memory = Memory()
-        self._values: dict[str, Any] = {}
-        self._read_at: dict[str, float] = {}
-        self._unsupported: set[str] = set()
-        self._next_due = dict.fromkeys(GROUPS, 0.0)
-        self._failures = 0
-        self._failing_since: float | None = None
-        self._last_success: float | None = None
-        self._smoothed_w: float | None = None
-        self._smoothed_at: float | None = None
-        self._expected_operation: tuple[str, float] | None = None
+        self._snapshot = Snapshot(taken_at=clock.wall())
+        # An outage already in the history (pwtray restarted during it) goes on as the same one.
+        self._memory = Memory(outage_started_at=outage_started_at)
+        self._readings = Readings()
+        self._link = Link()
+        self._smoothing = Smoothing()
+        self._missing: set[str] = set()
+        self._grid_since = restored_at  # when the grid last came back (from the history)
+        self._expected: tuple[str, float, float] | None = None  # mode, reserve, until (wall)
+        self._off_grid_expected_until = 0.0  # pwtray sent "go off grid" (wall time it expires)
+        self._told: set[str] = set()  # internal faults logged in the current failure streak
+        self._told_for_good: set[str] = set()  # faults of history and listeners: once per run
         self._cycle_task: asyncio.Task[Snapshot] | None = None
         self._wake = asyncio.Event()
-        self._last_wall = wall()
-        self._last_mono = clock()
+        self._probe_armed = False
+        self._probe_cycle = False
+        self._last_wall = clock.wall()
+        self._last_mono = clock.monotonic()
+        self.parked = False  # waiting for its next cycle or probe
+        self.parks = 0  # how often it has started waiting (tests step the clock by it)
         self.cycles = 0
 
     # ------------------------------------------------------------------ public
@@ -114,8 +128,38 @@ class Poller:
         return self._snapshot
 
     @property
+    def readings(self) -> Readings:
+        return self._readings
+
+    @property
     def client(self) -> GatewayClient:
         return self._client
+
+    @property
+    def schedule(self) -> Schedule:
+        return self._schedule
+
+    @schedule.setter
+    def schedule(self, schedule: Schedule) -> None:
+        self._schedule = schedule
+        self._due.schedule = schedule
+
+    @property
+    def history(self) -> HistorySink | None:
+        return self._history
+
+    @history.setter
+    def history(self, history: HistorySink | None) -> None:
+        self._history = history
+
+    def announce(self, events: list[Event]) -> None:
+        """Tell the listeners of events that did not come from a reading (a command's result,
+        a history that stopped recording), with the current snapshot."""
+        for listener in list(self._listeners):
+            try:
+                listener(self._snapshot, events)
+            except Exception as exc:  # noqa: BLE001 - one listener must not stop the others
+                self._tell(f"listener-{id(listener)}", "a listener failed", exc, for_good=True)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(snapshot, events)`` after every cycle; returns the unsubscribe."""
@@ -129,7 +173,7 @@ class Poller:
 
     async def refresh(self) -> Snapshot:
         """Read everything now; joins a cycle already in flight rather than racing it."""
-        self._next_due = dict.fromkeys(GROUPS, 0.0)
+        self._due.everything_now()
         snapshot = await self._run_cycle()
         self._wake.set()  # the loop restarts its timer from this fresh reading
         return snapshot
@@ -142,11 +186,17 @@ class Poller:
     def replace_client(self, client: GatewayClient) -> None:
         """Switch to a new client (after the user trusted a new certificate, say)."""
         self._client = client
+        self._missing.clear()
         self._resume()
 
     def expect_operation(self, mode: str, reserve_percent: float) -> None:
-        """pwtray itself changed these: don't report the change as made elsewhere."""
-        self._expected_operation = (mode, round(reserve_percent, 1))
+        """pwtray itself changed these: for a while, don't report the change as made elsewhere."""
+        until = self._clock.wall() + EXPECT_OPERATION_S
+        self._expected = (mode, round(reserve_percent, 1), until)
+
+    def expect_off_grid(self) -> None:
+        """pwtray itself is taking the house off grid: that is no outage (for a while)."""
+        self._off_grid_expected_until = self._clock.wall() + EXPECT_OPERATION_S
 
     async def stop(self, grace_s: float = 2.0) -> None:
         """After cancelling ``run()``: let a cycle in flight finish (briefly), else cancel it.
@@ -163,277 +213,269 @@ class Poller:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        except (GatewayError, asyncio.CancelledError):
+        except asyncio.CancelledError:
             pass
 
     async def run(self) -> None:
-        """Poll until cancelled."""
+        """Poll until cancelled. Nothing else ends it: every cycle is supervised."""
         while True:
             await self._run_cycle()
-            state = self._snapshot.connectivity
-            if state.waits_for_user:
-                log.info("polling paused until the user acts (%s)", state.value)
-                await self._wake_up(None)
-            else:
-                await self._wake_up(self._next_delay())
+            await self._park()
 
-    # ------------------------------------------------------------------ loop
+    # ------------------------------------------------------------------ waiting
     def _resume(self) -> None:
-        self._failures = 0
-        self._failing_since = None
-        self._next_due = dict.fromkeys(GROUPS, 0.0)
-        self._publish(replace(self._snapshot, connectivity=Connectivity.CONNECTING, error=None), [])
+        self._link = replace(
+            self._link,
+            connectivity=Connectivity.CONNECTING,
+            failures=0,
+            failing_since=None,
+            error=None,
+        )
+        self._due.everything_now()
+        self._publish(
+            replace(self._snapshot, connectivity=Connectivity.CONNECTING, problem=None), []
+        )
         self._wake.set()
 
-    async def _wake_up(self, delay: float | None) -> None:
+    async def _park(self) -> None:
+        link = self._link
+        if link.connectivity.waits_for_user:
+            log.info("polling paused until the user acts (%s)", link.connectivity.value)
+            await self._wait(None)
+        elif self._probe_armed:
+            await self._wait_for_gateway(self._next_delay())
+        else:
+            await self._wait(self._next_delay())
+
+    async def _wait(self, delay: float | None) -> bool:
+        """Wait ``delay`` seconds on the clock (or for ever); True if woken early."""
         self._wake.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), delay)
+        waiters: set[asyncio.Future[Any]] = {asyncio.ensure_future(self._wake.wait())}
+        if delay is not None:
+            waiters.add(asyncio.ensure_future(self._clock.sleep(delay)))
+        self.parked = True
+        self.parks += 1
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self.parked = False
+            for waiter in waiters:
+                waiter.cancel()
+        return self._wake.is_set()
+
+    async def _wait_for_gateway(self, limit_s: float) -> None:
+        """Until the back-off ends, try a TCP connection each fast interval; go on if it answers."""
+        deadline = self._clock.monotonic() + limit_s
+        while True:
+            remaining = deadline - self._clock.monotonic()
+            if remaining <= 0 or await self._wait(min(self._schedule.fast_s, remaining)):
+                return
+            if await self._client.reachable(self._schedule.probe_timeout_s):
+                log.info("the gateway accepts connections again: reading now")
+                self._probe_cycle = True
+                return
 
     def _next_delay(self) -> float:
-        state = self._snapshot.connectivity
-        if state is Connectivity.LOCKED_OUT and self._snapshot.locked_until is not None:
-            return max(1.0, self._snapshot.locked_until - self._wall())
-        if self._failures:
-            base = self.schedule.fast_s * 2.0 ** min(self._failures - 1, 16)
-            return min(self.schedule.backoff_cap_s, base) * self._rng.uniform(0.8, 1.2)
-        now = self._clock()
-        return max(0.0, min(self._next_due.values()) - now)
-
-    async def _run_cycle(self) -> Snapshot:
-        if self._cycle_task is None or self._cycle_task.done():
-            self._cycle_task = asyncio.create_task(self._cycle(), name="pwtray-poll-cycle")
-        return await asyncio.shield(self._cycle_task)
+        link = self._link
+        if link.connectivity is Connectivity.LOCKED_OUT and link.locked_until is not None:
+            return max(1.0, link.locked_until - self._clock.wall())
+        if link.failures:
+            return self._schedule.backoff_s(link.failures, self._rng)
+        return self._due.next_fast_s(self._clock.monotonic())
 
     # ------------------------------------------------------------------ one cycle
-    def _reads(self) -> dict[str, Callable[[], Awaitable[Any]]]:
-        gw = self._client
-        return {
-            "aggregates": gw.meters_aggregates,
-            "soe": gw.soe,
-            "grid_status": gw.grid_status,
-            "operation": gw.operation,
-            "system_status": gw.system_status,
-            "sitemaster": gw.sitemaster,
-            "powerwalls": gw.powerwalls,
-            "status": gw.status,
-            "site_info": gw.site_info,
-            "networks": gw.networks,
-            "update_status": gw.update_status,
-        }
+    async def _run_cycle(self) -> Snapshot:
+        if self._cycle_task is None or self._cycle_task.done():
+            self._cycle_task = asyncio.create_task(self._supervised(), name="pwtray-poll-cycle")
+        return await asyncio.shield(self._cycle_task)
 
-    async def _cycle(self) -> Snapshot:
-        mono, wall = self._clock(), self._wall()
+    async def _supervised(self) -> Snapshot:
+        """A cycle that always ends with a published snapshot, whatever went wrong."""
+        probe_cycle, self._probe_cycle = self._probe_cycle, False
+        reading = asyncio.ensure_future(self._read())
+        deadline = asyncio.ensure_future(self._clock.sleep(self._schedule.cycle_deadline_s))
+        try:
+            await asyncio.wait({reading, deadline}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            deadline.cancel()
+        if reading.done():
+            outcome, groups, resumed = reading.result()
+        else:
+            reading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reading
+            limit = self._schedule.cycle_deadline_s
+            self._tell("watchdog", f"a poll cycle did not finish within {limit:.0f} s")
+            why = GatewayUnreachableError(str(self._client.address), f"no answer in {limit:.0f} s")
+            outcome, groups, resumed = Outcome(OutcomeKind.TIMED_OUT, why), [], None
+        self.cycles += 1
+        self._probe_armed = (
+            outcome.kind is not OutcomeKind.OK
+            and isinstance(outcome.error, GatewayUnreachableError)
+            and not probe_cycle
+        )
+        try:
+            return self._conclude(outcome, groups, resumed)
+        except Exception as exc:  # noqa: BLE001 - a fault in pwtray: told once, polling goes on
+            self._tell("conclude", "could not make sense of a reading", exc)
+            snapshot = replace(
+                self._snapshot,
+                taken_at=self._clock.wall(),
+                connectivity=Connectivity.INTERNAL_ERROR,
+                problem=exc,
+            )
+            self._link = replace(
+                self._link,
+                connectivity=Connectivity.INTERNAL_ERROR,
+                failures=self._link.failures + 1,
+            )
+            self._publish(snapshot, [])
+            return snapshot
+
+    async def _read(self) -> tuple[Outcome, list[Any], float | None]:
+        """Read what is due; never raises (but for cancellation): failures become the outcome."""
+        try:
+            return await self._read_due()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - told once (with traceback), polling goes on
+            self._tell("read", "reading the gateway failed inside pwtray", exc)
+            return Outcome(OutcomeKind.INTERNAL, exc), [], None
+
+    async def _read_due(self) -> tuple[Outcome, list[Any], float | None]:
+        mono, wall = self._clock.monotonic(), self._clock.wall()
         resumed_after = None
         if (wall - self._last_wall) - (mono - self._last_mono) > SLEEP_JUMP_S:
             resumed_after = wall - self._last_wall
             log.info("woke from sleep after %.0f s: reading everything", resumed_after)
-            self._next_due = dict.fromkeys(GROUPS, 0.0)
+            self._due.everything_now()
         self._last_wall, self._last_mono = wall, mono
-        due = [g for g in GROUPS if self._next_due[g] <= mono or g == "fast"]
-        names = [n for g in due for n in GROUPS[g] if n not in self._unsupported]
-        reads = self._reads()
-        results = await asyncio.gather(*(reads[n]() for n in names), return_exceptions=True)
-        self.cycles += 1
-        failure: GatewayError | None = None
-        for name, result in zip(names, results, strict=True):
-            if isinstance(result, EndpointNotSupportedError):
-                self._unsupported.add(name)
-                log.info("this gateway has no %s; not asking again", result.endpoint)
-            elif isinstance(result, GatewayError):
-                if name in GROUPS["fast"] or _decisive(result):
-                    failure = failure if failure and _decisive(failure) else result
-            elif isinstance(result, BaseException):
+        groups = self._due.groups(mono)
+        endpoints = [e for e in ENDPOINTS if e.group in groups and e.name not in self._missing]
+        client = self._client
+        results = await asyncio.gather(*(e.read(client) for e in endpoints), return_exceptions=True)
+        wall = self._clock.wall()
+        essential_ok, errors = False, []
+        for endpoint, result in zip(endpoints, results, strict=True):
+            if isinstance(result, asyncio.CancelledError):
                 raise result
-            else:
-                self._values[name] = result
-                self._read_at[name] = wall
-        now = self._clock()
-        for group in due:
-            self._next_due[group] = now + self.schedule.interval(group)
-        snapshot = self._assemble(wall, failure, resumed_after)
+            if not isinstance(result, BaseException):
+                self._readings = self._readings.updated(endpoint.name, result, wall)
+                self._told_for_good.discard(f"{endpoint.name}:internal")
+                essential_ok = essential_ok or endpoint.essential
+                continue
+            self._read_failed(endpoint, result)
+            counts = endpoint.essential and not isinstance(result, EndpointNotSupportedError)
+            if counts or isinstance(result, CertificateChangedError):
+                errors.append(result)
+        changed = next((e for e in errors if isinstance(e, CertificateChangedError)), None)
+        if changed is not None:
+            return Outcome(OutcomeKind.GATEWAY, changed), groups, resumed_after
+        if essential_ok or not errors:
+            return Outcome.ok(), groups, resumed_after
+        error = decisive(errors)
+        kind = OutcomeKind.GATEWAY if isinstance(error, GatewayError) else OutcomeKind.INTERNAL
+        return Outcome(kind, error), groups, resumed_after
+
+    def _read_failed(self, endpoint: Endpoint, error: BaseException) -> None:
+        health = health_of(error)
+        if health is Health.MISSING:
+            self._missing.add(endpoint.name)
+            log.info("this gateway has no %s; not asking again", endpoint.path)
+        elif not isinstance(error, GatewayError):  # told once until this endpoint reads again
+            self._tell(
+                f"{endpoint.name}:internal",
+                f"reading {endpoint.path} failed inside pwtray",
+                error,
+                for_good=True,
+            )
+        elif health is not Health.FAILING and self._readings.health.get(endpoint.name) != health:
+            log.info("%s: %s (%s)", endpoint.path, health.value, error)
+        self._readings = self._readings.failed(endpoint.name, health)
+
+    def _conclude(self, outcome: Outcome, groups: list[Any], resumed: float | None) -> Snapshot:
+        wall = self._clock.wall()
+        before = self._link
+        self._link = next_state(before, outcome, wall, self._schedule.offline_after_s)
+        if outcome.kind is OutcomeKind.OK:
+            self._due.done(groups, self._clock.monotonic())
+            self._told.clear()
+        self._log_transition(before, self._link)
+        snapshot, self._smoothing = assemble(
+            self._readings, self._link, self._smoothing, wall, resumed_after_s=resumed
+        )
+        expected = self._expected
+        if expected is not None and wall > expected[2]:
+            expected = self._expected = None
         events, self._memory = derive(
             self._snapshot,
             snapshot,
             self._memory,
             self.settings,
-            expected_operation=self._expected_operation,
+            expected_operation=None if expected is None else expected[:2],
+            expected_off_grid=wall < self._off_grid_expected_until,
+        )
+        if self._memory.chosen_off_grid_since is not None:
+            self._off_grid_expected_until = 0.0  # seen: the memory carries it from here
+        snapshot = replace(
+            snapshot,
+            grid_since=self._grid_since_after(events),
+            off_grid_by_choice=self._memory.chosen_off_grid_since is not None,
         )
         self._publish(snapshot, events)
         return snapshot
+
+    def _grid_since_after(self, events: list[Event]) -> float | None:
+        """When the grid went down (the outage's start) or came back (the restore)."""
+        if self._memory.outage_started_at is not None:
+            return self._memory.outage_started_at
+        if self._memory.chosen_off_grid_since is not None:
+            return self._memory.chosen_off_grid_since
+        back = (EventKind.GRID_RESTORED, EventKind.BACK_ON_GRID)
+        restored = [e.at for e in events if e.kind in back]
+        if restored:
+            self._grid_since = restored[-1]
+        return self._grid_since  # None: up since before pwtray watched
+
+    def _log_transition(self, before: Link, after: Link) -> None:
+        if after.connectivity is before.connectivity:
+            return
+        if after.connectivity is Connectivity.ONLINE:
+            if before.failures:
+                log.info("gateway readings are live again")
+        elif after.connectivity is not Connectivity.INTERNAL_ERROR:
+            # One missed reading is routine on Wi-Fi; longer trouble deserves a warning.
+            stale = after.connectivity is Connectivity.STALE
+            log.log(
+                logging.INFO if stale else logging.WARNING,
+                "gateway %s: %s",
+                after.connectivity.value,
+                after.error,
+            )
+
+    def _tell(
+        self, where: str, what: str, exc: BaseException | None = None, *, for_good: bool = False
+    ) -> None:
+        """Log an internal fault once (with its traceback): once per failure streak of the
+        reads, or once per run for history and listeners — never once per cycle."""
+        told = self._told_for_good if for_good else self._told
+        key = where if where.endswith(":internal") else f"{where}:{type(exc).__name__}"
+        if key in told:
+            return
+        told.add(key)
+        log.error("%s; still trying", what, exc_info=exc)
 
     def _publish(self, snapshot: Snapshot, events: list[Event]) -> None:
         self._snapshot = snapshot
         if self._history is not None:
             try:
                 self._history.record(snapshot, events)
-            except Exception:  # history must never stop monitoring
-                log.exception("could not record history")
+            except Exception as exc:  # noqa: BLE001 - history must never stop monitoring
+                self._tell("history", "could not record history", exc, for_good=True)
         for listener in list(self._listeners):
             try:
                 listener(snapshot, events)
-            except Exception:
-                log.exception("a snapshot listener failed")
-
-    # ------------------------------------------------------------------ state
-    def _assemble(
-        self, wall: float, failure: GatewayError | None, resumed_after: float | None
-    ) -> Snapshot:
-        previous = self._snapshot.connectivity
-        error: str | None = None
-        locked_until = None
-        if failure is None:
-            connectivity = Connectivity.ONLINE
-            if self._failures or previous not in (Connectivity.ONLINE, Connectivity.CONNECTING):
-                log.info("gateway readings are live again")
-            self._failures = 0
-            self._failing_since = None
-            self._last_success = wall
-        else:
-            error = str(failure)
-            self._failures += 1
-            self._failing_since = self._failing_since or wall
-            connectivity = _classify(failure)
-            if connectivity is Connectivity.STALE and (
-                wall - self._failing_since >= self.schedule.offline_after_s
-            ):
-                connectivity = Connectivity.OFFLINE
-            if isinstance(failure, LockedOutError):
-                locked_until = wall + failure.retry_after_s
-            if connectivity is not previous:
-                # One missed reading is routine on Wi-Fi; longer trouble deserves a warning.
-                level = logging.INFO if connectivity is Connectivity.STALE else logging.WARNING
-                log.log(level, "gateway %s: %s", connectivity.value, error)
-        return self._values_snapshot(wall, connectivity, error, locked_until, resumed_after)
-
-    def _values_snapshot(
-        self,
-        wall: float,
-        connectivity: Connectivity,
-        error: str | None,
-        locked_until: float | None,
-        resumed_after: float | None,
-    ) -> Snapshot:
-        v = self._values
-        meters: MetersAggregates | None = v.get("aggregates")
-        soe: models.Soe | None = v.get("soe")
-        grid: models.GridStatus | None = v.get("grid_status")
-        operation: models.Operation | None = v.get("operation")
-        system: SystemStatus | None = v.get("system_status")
-        status: models.Status | None = v.get("status") or self._client.last_status
-        site: models.SiteInfo | None = v.get("site_info")
-        powerwalls: models.Powerwalls | None = v.get("powerwalls")
-        sitemaster: models.SiteMaster | None = v.get("sitemaster")
-        soe_percent = soe.app_percent if soe else None
-        capacity_wh, remaining_wh = _energy(system, site, powerwalls, soe_percent)
-        battery_w = meters.battery.instant_power if meters else None
-        if battery_w is not None and connectivity.live:
-            read = self._read_at.get("aggregates", wall)
-            elapsed = read - self._smoothed_at if self._smoothed_at is not None else 0.0
-            self._smoothed_w = smooth(self._smoothed_w, battery_w, elapsed)
-            self._smoothed_at = read
-        reserve = operation.reserve_app_percent if operation else None
-        count = None
-        if powerwalls is not None:
-            count = len(powerwalls.powerwalls)
-        elif system is not None and system.available_blocks is not None:
-            count = system.available_blocks
-        alerts: list[str] = []
-        fault_times: tuple[tuple[int, str], ...] = ()
-        if system is not None:
-            fault_times = tuple((f.timestamp, f.alert_name) for f in system.grid_faults)
-            for block in system.battery_blocks:
-                alerts += [r for r in block.disabled_reasons if r not in alerts]
-        return Snapshot(
-            taken_at=wall,
-            connectivity=connectivity,
-            error=error,
-            locked_until=locked_until,
-            soe_percent=soe_percent,
-            soe_raw=soe.percentage if soe else None,
-            site_w=meters.site.instant_power if meters else None,
-            battery_w=battery_w,
-            load_w=meters.load.instant_power if meters else None,
-            solar_w=meters.solar.instant_power if meters else None,
-            generator_w=meters.generator.instant_power if meters and meters.generator else None,
-            grid=grid.state if grid else None,
-            mode=operation.mode if operation else None,
-            reserve_percent=round(reserve, 1) if reserve is not None else None,
-            capacity_wh=capacity_wh,
-            energy_remaining_wh=remaining_wh,
-            powerwall_count=count,
-            firmware=status.firmware if status else None,
-            din=status.din if status else None,
-            site_name=site.site_name if site else None,
-            sitemaster_running=sitemaster.running if sitemaster else None,
-            alerts=tuple(alerts),
-            grid_fault_times=fault_times,
-            counters=_counters(meters),
-            read_at={
-                "meters": self._read_at.get("aggregates", 0.0),
-                "soe": self._read_at.get("soe", 0.0),
-                "grid": self._read_at.get("grid_status", 0.0),
-                "operation": self._read_at.get("operation", 0.0),
-                "system": self._read_at.get("system_status", 0.0),
-            },
-            estimates=estimate(
-                battery_w_smoothed=self._smoothed_w if connectivity.live else None,
-                soe_percent=soe_percent,
-                reserve_percent=reserve,
-                capacity_wh=capacity_wh,
-                energy_remaining_wh=remaining_wh,
-            ),
-            last_success_at=self._last_success,
-            resumed_after_s=resumed_after,
-        )
-
-
-def _decisive(error: GatewayError) -> bool:
-    """Errors that are about the gateway as a whole, whichever endpoint raised them."""
-    return isinstance(error, AuthenticationError | LockedOutError | CertificateChangedError)
-
-
-def _classify(error: GatewayError) -> Connectivity:
-    if isinstance(error, CertificateChangedError):
-        return Connectivity.CERTIFICATE_CHANGED
-    if isinstance(error, LockedOutError):
-        return Connectivity.LOCKED_OUT
-    if isinstance(error, AuthenticationError):
-        return Connectivity.AUTH_REQUIRED
-    if isinstance(error, GatewayUnavailableError) and error.sitemaster_stopped:
-        return Connectivity.GATEWAY_STOPPED
-    return Connectivity.STALE
-
-
-def _energy(
-    system: SystemStatus | None,
-    site: models.SiteInfo | None,
-    powerwalls: models.Powerwalls | None,
-    soe_percent: float | None,
-) -> tuple[float | None, float | None]:
-    """Usable capacity and energy above the app's 0 %, in Wh."""
-    if system is not None and system.nominal_full_pack_energy > 0:
-        full = system.nominal_full_pack_energy
-        capacity = full * 0.95
-        return capacity, min(capacity, max(0.0, system.nominal_energy_remaining - 0.05 * full))
-    if site is not None and site.nominal_system_energy_kWh:
-        capacity = site.nominal_system_energy_kWh * 1000.0
-    elif powerwalls is not None and powerwalls.powerwalls:
-        capacity = 13_500.0 * len(powerwalls.powerwalls)
-    else:
-        return None, None
-    remaining = capacity * soe_percent / 100.0 if soe_percent is not None else None
-    return capacity, remaining
-
-
-def _counters(meters: MetersAggregates | None) -> Counters | None:
-    if meters is None:
-        return None
-    return Counters(
-        site_imported_wh=meters.site.energy_imported,
-        site_exported_wh=meters.site.energy_exported,
-        battery_imported_wh=meters.battery.energy_imported,
-        battery_exported_wh=meters.battery.energy_exported,
-        load_imported_wh=meters.load.energy_imported,
-        solar_exported_wh=meters.solar.energy_exported,
-    )
+            except Exception as exc:  # noqa: BLE001 - one listener must not stop the others
+                self._tell(
+                    f"listener-{id(listener)}", "a snapshot listener failed", exc, for_good=True
+                )

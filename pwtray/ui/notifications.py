@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pwtray.core.words import event_body, event_text
 from pwtray.monitor import Event, EventKind, Severity
 
 DUPLICATE_S = 120.0
@@ -101,14 +102,17 @@ class Notifier:
         if now - self._outage_last_shown >= OUTAGE_REPEAT_S:
             self._outage_last_shown = now
             minutes = round((now - self._outage.at) / 60)
-            self._emit(Notice("Grid still down",
-                              f"The grid has been down for {minutes} min. {self._outage.body}",
-                              Severity.CRITICAL, EventKind.GRID_OUTAGE), force=True)  # fmt: skip
+            body = f"The grid has been down for {minutes} min. {event_body(self._outage)}"
+            self._emit(
+                Notice("Grid still down", body, Severity.CRITICAL, EventKind.GRID_OUTAGE),
+                force=True,
+            )
 
     def _offer(self, event: Event) -> None:
         if event.kind not in self.enabled:
             return
-        notice = Notice(event.title, event.body, event.severity, event.kind)
+        title, body = event_text(event)
+        notice = Notice(title, body, event.severity, event.kind)
         if event.kind in (EventKind.GRID_OUTAGE, EventKind.GRID_RESTORED):
             # An outage is identified by when it began: the same one is said once, and a new
             # one is always said, however soon after the last (the monitor already ignores

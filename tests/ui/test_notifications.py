@@ -14,9 +14,10 @@ class Clock:
         return self.now
 
 
-def event(kind: EventKind, title: str = "t", at: float = 1_800_000_000.0) -> Event:
+def event(kind: EventKind, title: str = "", at: float = 1_800_000_000.0) -> Event:
+    """An event of ``kind`` (``title``: the words it is known by, for the reader of the test)."""
     severity = Severity.CRITICAL if kind is EventKind.GRID_OUTAGE else Severity.INFO
-    return Event(kind, severity, title, f"{title} body", at, {"started_at": at})
+    return Event(kind, severity, at, {"started_at": at})
 
 
 def setup(**kw: object) -> tuple[Notifier, list[Notice], Clock]:

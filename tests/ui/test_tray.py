@@ -10,9 +10,12 @@ import pytest
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
-from pwtray.gateway import GatewayClient, GridState
-from pwtray.monitor import Connectivity, Estimates, Event, EventKind, Poller, Severity, Snapshot
-from pwtray.ui.bridge import MonitorBridge
+from pwtray.core import Site, Supervisor, effective
+from pwtray.core.words import event_body
+from pwtray.gateway import GridState, OperationMode
+from pwtray.monitor import Connectivity, Estimates, Event, EventKind, Severity, Snapshot
+from pwtray.settings import Settings
+from pwtray.ui.bridge import Bridge
 from pwtray.ui.icon import paint
 from pwtray.ui.notifications import Notifier
 from pwtray.ui.tray import TrayController, icon_state
@@ -31,7 +34,8 @@ def snapshot(**values: Any) -> Snapshot:
         "site_w": -200.0,
         "load_w": 800.0,
         "solar_w": 2500.0,
-        "mode": "self_consumption",
+        "mode": OperationMode.SELF_CONSUMPTION,
+        "mode_raw": "self_consumption",
         "reserve_percent": 20.0,
         "last_success_at": T0 - 3,
         "estimates": Estimates(-1500.0, 5400.0, None, None),
@@ -42,14 +46,14 @@ def snapshot(**values: Any) -> Snapshot:
 
 @pytest.fixture
 def tray(qapp: Any, desktop: FakeDesktop, qtbot: QtBot) -> Iterator[TrayController]:
-    client = GatewayClient("127.0.0.1:9", password=None)
-    bridge = MonitorBridge(Poller(client))
+    site = Site(effective(Settings()), password=None, history=None, supervisor=Supervisor())
+    bridge = Bridge(site)
     notifier = Notifier(lambda notice: controller.show_notice(notice))
+    registered = len(desktop.items)  # before this tray exists: its own item must arrive
     controller = TrayController(
         bridge, notifier, on_quit=lambda: None, on_refresh=lambda: None, clock=lambda: T0
     )
-    registered = len(desktop.items)
-    qtbot.waitUntil(lambda: len(desktop.items) > registered or registered > 0, timeout=5000)
+    qtbot.waitUntil(lambda: len(desktop.items) > registered, timeout=5000)
     yield controller
     controller.hide()
     bridge.close()
@@ -120,17 +124,13 @@ def test_an_outage_sends_one_critical_notification(
     tray: TrayController, desktop: FakeDesktop, qtbot: QtBot
 ) -> None:
     seen = len(desktop.notifications)
-    outage = Event(
-        EventKind.GRID_OUTAGE, Severity.CRITICAL, "Grid outage", "The grid went down at 14:02.", T0
-    )
+    outage = Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, T0, {"started_at": T0})
     publish(tray, snapshot(grid=GridState.ISLANDED), [outage])
     publish(tray, snapshot(grid=GridState.ISLANDED, taken_at=T0 + 5), [outage])  # a duplicate
     qtbot.waitUntil(lambda: len(desktop.notifications) > seen, timeout=5000)
     qtbot.wait(300)
     new = desktop.notifications[seen:]
-    assert [(n.summary, n.body, n.urgency) for n in new] == [
-        ("Grid outage", "The grid went down at 14:02.", 2)
-    ]
+    assert [(n.summary, n.body, n.urgency) for n in new] == [("Grid outage", event_body(outage), 2)]
     assert tray.ack_action.isVisible()
 
 
@@ -139,9 +139,7 @@ def test_a_muted_kind_sends_nothing(
 ) -> None:
     tray.notifier.enabled = frozenset({EventKind.GRID_OUTAGE})
     seen = len(desktop.notifications)
-    publish(
-        tray, snapshot(), [Event(EventKind.BATTERY_FULL, Severity.INFO, "Battery full", "", T0)]
-    )
+    publish(tray, snapshot(), [Event(EventKind.BATTERY_FULL, Severity.INFO, T0)])
     qtbot.wait(500)
     assert len(desktop.notifications) == seen
 
@@ -177,10 +175,8 @@ def test_a_second_outage_is_notified_again(tray: TrayController, desktop: FakeDe
                                            qtbot: QtBot) -> None:  # fmt: skip
     seen = len(desktop.notifications)
     for start in (T0, T0 + 60):
-        outage = Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, "Grid outage", f"down {start}",
-                       start, {"started_at": start})  # fmt: skip
-        restored = Event(EventKind.GRID_RESTORED, Severity.INFO, "Grid restored", f"up {start}",
-                         start + 30, {"started_at": start})  # fmt: skip
+        outage = Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, start, {"started_at": start})
+        restored = Event(EventKind.GRID_RESTORED, Severity.INFO, start + 30, {"started_at": start})
         publish(tray, snapshot(grid=GridState.ISLANDED, taken_at=start), [outage])
         qtbot.wait(200)
         publish(tray, snapshot(taken_at=start + 30), [restored])

@@ -1,8 +1,8 @@
 """Keep passwords, tokens and cookies out of every log line.
 
 httpcore logs response headers at DEBUG level — including ``Set-Cookie: AuthCookie=<token>``.
-:class:`RedactingFilter` rewrites such records; it is attached to the HTTP libraries' loggers when
-:mod:`pwtray.gateway` is imported, and the app adds it to its log handlers as well.
+:class:`RedactingFilter` rewrites such records; the app puts it on every log handler it sets up
+(importing :mod:`pwtray.gateway` configures nothing).
 """
 
 from __future__ import annotations
@@ -20,13 +20,6 @@ _PATTERNS = [
     ),
 ]
 REDACTED = "<redacted>"
-HTTP_LOGGERS = (
-    "httpx",
-    "httpcore.http11",
-    "httpcore.http2",
-    "httpcore.connection",
-    "httpcore.proxy",
-)
 
 
 def redact(text: str) -> str:
@@ -47,11 +40,3 @@ class RedactingFilter(logging.Filter):
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
-
-
-def install() -> None:
-    """Attach the filter to the HTTP libraries' loggers (once)."""
-    for name in HTTP_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
-            logger.addFilter(RedactingFilter())
