@@ -101,7 +101,7 @@ def test_digits_at_22_px_are_at_least_12_px_tall(qapp: QApplication, charge: int
 
 @pytest.mark.parametrize("size", PANEL_SIZES)
 def test_100_fits_as_three_separate_digits(qapp: QApplication, size: int) -> None:
-    columns = digit_mask(IconState(100, Flow.IDLE, Grid.UP, 20), size).any(axis=0)
+    columns = np.asarray(digit_mask(IconState(100, Flow.IDLE, Grid.UP, 20), size).any(axis=0))
     assert runs(columns) == 3  # "1", "0", "0", each apart from the next
 
 
@@ -153,16 +153,14 @@ def test_the_plate_stands_out_on_dark_and_light_panels(
             inward = _inward(opaque, edge, y, x)
             candidates = [shown[y, x]] + ([shown[inward]] if inward is not None else [])
             ratios.append(max(float(contrast_ratio(c, background)) for c in candidates))
-        visible = float(np.mean(np.array(ratios) >= 3.0))
-        assert visible >= (0.9 if size == 16 else 1.0), (
-            f"{name} at {size} px on {panel}: {visible:.0%}"
-        )
+        assert min(ratios) >= 3.0, f"{name} at {size} px on {panel}: {min(ratios):.2f}:1"
 
 
 def _inside(opaque: Array) -> Array:
     """Opaque pixels whose four neighbours are opaque too."""
     padded = np.pad(opaque, 1)
-    return opaque & padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:]
+    inside = opaque & padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:]
+    return np.asarray(inside, dtype=bool)
 
 
 def _inward(opaque: Array, edge: Array, y: int, x: int) -> tuple[int, int] | None:
