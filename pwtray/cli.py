@@ -24,20 +24,24 @@ from pwtray.gateway import (
     GatewayUnavailableError,
     GatewayUnreachableError,
     LockedOutError,
+    SecureConnectionError,
     normalize_fingerprint,
 )
 from pwtray.kinds import EventKind
 from pwtray.monitor import FLOW_W, Connectivity, Health, Snapshot
 
+# One table for every command (README "Exit codes").
 EXIT_OK, EXIT_USAGE, EXIT_AUTH, EXIT_UNREACHABLE = 0, 2, 3, 4
 EXIT_CERTIFICATE, EXIT_STOPPED, EXIT_PROTOCOL = 5, 6, 7
-EXIT_INTERNAL = 10  # pwtray itself failed; also: no desktop to show the tray app on
+EXIT_REFUSED, EXIT_CLOUD = 8, 9  # pwtray set: the gateway refused and no cloud took it / cloud
+EXIT_INTERNAL, EXIT_TLS, EXIT_NO_DESKTOP = 10, 11, 12
 PASSWORD_ENV = "PWTRAY_PASSWORD"  # noqa: S105 - the variable's name, not a password
 EXIT_CODES = (
     "Exit codes: 0 the grid state and the charge were read (parts that could not be read are "
     "listed), 2 usage, 3 login refused or locked out, 4 unreachable or no answer in time, "
-    "5 certificate changed, 6 Powerwalls stopped, 7 a reply pwtray cannot read, "
-    "10 an internal error."
+    "5 certificate changed, 6 Powerwalls stopped, 7 a reply pwtray cannot read (malformed, "
+    "too large, nested too deep, a value out of range), 10 an internal error, 11 no secure "
+    "connection (the device offers only outdated TLS, or not TLS)."
 )
 HEALTH_WORDS = {
     Health.MISSING: "not offered by this firmware",
@@ -111,6 +115,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.add_argument("--json", action="store_true", help="print one JSON object")
     status.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for replies")
+    _add_cloud_commands(commands)
+    _add_set_command(commands)
+    for option, help_text in (
+        ("--cloud-url", "the Tesla Fleet API (scripts and tests: a simulated cloud)"),
+        ("--cloud-ca", "trust this CA file for the cloud instead of the system's"),
+        ("--client-id", "the client ID of your Tesla developer application"),
+    ):
+        app.add_argument(option, help=help_text)
     return parser
 
 
@@ -119,6 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "status":
         return status_command(args, sys.stdout, sys.stderr)
+    if args.command == "cloud":
+        return cloud_command(args, sys.stdout, sys.stderr)
+    if args.command == "set":
+        return set_command(args, sys.stdout, sys.stderr)
     if args.autostart:
         from pwtray.settings import autostart
 
@@ -162,6 +178,10 @@ def app_command(args: argparse.Namespace) -> int:
         verbose=args.verbose,
         instance_key=args.instance_key,
         nut=args.nut,
+        cloud_url=args.cloud_url,
+        cloud_ca=args.cloud_ca,
+        client_id=args.client_id,
+        cloud_refresh_token=os.environ.get(CLOUD_TOKEN_ENV),
     )
     return run_app(cli)
 
@@ -201,6 +221,13 @@ def status_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if snapshot.connectivity is Connectivity.AUTH_REQUIRED and password is None:
             print(f"pwtray status: set {PASSWORD_ENV} to the gateway's password.", file=err)
         return exit_code(snapshot.problem)
+    if snapshot.grid is None and snapshot.soe_percent is None:
+        print(
+            "pwtray status: this gateway reports neither the grid state nor a battery (a Tesla "
+            "solar inverter without a Powerwall?); there is nothing for pwtray to watch.",
+            file=err,
+        )
+        return EXIT_PROTOCOL
     if args.json:
         print(json.dumps(as_json(reading)), file=out)
     else:
@@ -268,6 +295,8 @@ def exit_code(problem: BaseException | None) -> int:
         return EXIT_AUTH
     if isinstance(problem, CertificateChangedError):
         return EXIT_CERTIFICATE
+    if isinstance(problem, SecureConnectionError):
+        return EXIT_TLS
     if isinstance(problem, GatewayUnavailableError) and problem.sitemaster_stopped:
         return EXIT_STOPPED
     if isinstance(problem, GatewayUnreachableError | GatewayUnavailableError):
@@ -275,6 +304,310 @@ def exit_code(problem: BaseException | None) -> int:
     if isinstance(problem, GatewayError):
         return EXIT_PROTOCOL if isinstance(problem, GatewayProtocolError) else EXIT_UNREACHABLE
     return EXIT_INTERNAL
+
+
+# ---------------------------------------------------------------------- pwtray cloud …
+EXIT_CLOUD = 9
+CLOUD_TOKEN_ENV = "PWTRAY_CLOUD_REFRESH_TOKEN"  # noqa: S105 - the variable's name, not a token
+
+
+def _add_cloud_commands(commands: Any) -> None:
+    from pwtray.cloud import DEFAULT_AUTH_URL, DEFAULT_CLOUD_URL
+
+    cloud = commands.add_parser(
+        "cloud",
+        help="connect pwtray to your Tesla account (Fleet API), show or end that connection",
+        description=(
+            "Tesla's cloud is used only for changes the gateway refuses locally; its calls are "
+            "metered, so pwtray never polls it. Tokens live in the system keyring. Exit codes: "
+            "0 ok, 2 usage, 3 sign-in needed or refused, 4 unreachable, 9 other cloud error."
+        ),
+    )
+    actions = cloud.add_subparsers(dest="cloud_command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--client-id", required=True, help="your app's client ID (developer.tesla.com)"
+    )
+    common.add_argument("--cloud-url", default=DEFAULT_CLOUD_URL, help="Fleet API base URL")
+    common.add_argument("--auth-url", default=DEFAULT_AUTH_URL, help="Tesla sign-in base URL")
+    common.add_argument("--cloud-ca", help="trust this CA file instead of the system's")
+    common.add_argument("--din", help="the local gateway's DIN, to pick the site")
+    login = actions.add_parser(
+        "login",
+        parents=[common],
+        help="sign in (browser, or --paste a refresh token)",
+        description="Sign in in the browser, or with --paste a refresh token from "
+        f"{CLOUD_TOKEN_ENV} or a prompt.",
+    )
+    login.add_argument("--paste", action="store_true", help="use a refresh token got elsewhere")
+    login.add_argument(
+        "--port",
+        type=int,
+        default=8765,
+        help="port of your registered http://localhost:PORT/callback",
+    )
+    status = actions.add_parser(
+        "status", parents=[common], help="read the site's settings from Tesla's cloud once"
+    )
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+    actions.add_parser("logout", help="forget the Tesla tokens (keyring)")
+
+
+def cloud_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from pwtray.cloud import CloudError
+    from pwtray.settings import KeyringTokenStore
+
+    store = KeyringTokenStore()
+    try:
+        if args.cloud_command == "logout":
+            store.clear()
+            print("Signed out: the Tesla tokens are gone from the keyring.", file=out)
+            return EXIT_OK
+        result = asyncio.run(_cloud(args, store, out, err))
+    except ValueError as exc:
+        print(f"pwtray cloud: {exc}", file=err)
+        return EXIT_USAGE
+    except CloudError as exc:
+        print(f"pwtray cloud: {exc}", file=err)
+        return _cloud_exit_code(exc)
+    finally:
+        if store.problem:
+            print(f"pwtray cloud: {store.problem}", file=err)
+    return result
+
+
+async def _cloud(args: argparse.Namespace, store: Any, out: TextIO, err: TextIO) -> int:
+    import webbrowser
+
+    from pwtray.cloud import FleetClient, sign_in_with_browser, sign_in_with_refresh_token
+
+    urls = {"auth_url": args.auth_url, "ca_path": args.cloud_ca}
+    pasted = os.environ.get(CLOUD_TOKEN_ENV)
+    if args.cloud_command == "login" and args.paste and not pasted:
+        pasted = getpass.getpass("Refresh token (not shown): ")
+    if pasted and (args.cloud_command == "status" or args.paste):
+        await sign_in_with_refresh_token(args.client_id, pasted, store, **urls)
+    elif args.cloud_command == "login":
+
+        def open_browser(url: str) -> None:
+            print(f"Opening Tesla's sign-in page. If no browser opens, visit:\n  {url}", file=err)
+            webbrowser.open(url)
+
+        await sign_in_with_browser(
+            args.client_id,
+            store,
+            open_browser=open_browser,
+            port=args.port,
+            cloud_url=args.cloud_url,
+            **urls,
+        )
+    async with FleetClient(args.client_id, store, cloud_url=args.cloud_url, **urls) as client:
+        choice = await client.connect(args.din)
+        if args.cloud_command == "login":
+            matched = "" if choice.matched_din or not args.din else " (its DIN is not --din)"
+            print(
+                f"Signed in. Site: {choice.site.name} (energy site {choice.site.site_id}, "
+                f"gateway {choice.site.gateway_din}){matched}; region {client.cloud_url}",
+                file=out,
+            )
+            return EXIT_OK
+        settings = await client.read_settings()
+    reading = {f: getattr(settings, f) for f in settings.__struct_fields__}
+    reading["gateway_dins"] = list(settings.gateway_dins)
+    if args.json:
+        print(json.dumps(reading), file=out)
+    else:
+        print("\n".join(f"{name:<24}{value}" for name, value in reading.items()), file=out)
+    return EXIT_OK
+
+
+def _cloud_exit_code(exc: Exception) -> int:
+    from pwtray.cloud import CloudUnreachableError, SignInFailedError, SignInRequiredError
+
+    if isinstance(exc, SignInRequiredError | SignInFailedError):
+        return EXIT_AUTH
+    if isinstance(exc, CloudUnreachableError):
+        return EXIT_UNREACHABLE
+    return EXIT_CLOUD
+
+
+# ---------------------------------------------------------------------- pwtray set …
+SET_CONTROLS = ("mode", "reserve", "storm-watch", "grid-charging", "export")
+MODE_WORDS = {
+    "self-powered": "self_consumption",
+    "self_consumption": "self_consumption",
+    "time-based": "autonomous",
+    "autonomous": "autonomous",
+    "backup-only": "backup",
+    "backup": "backup",
+}
+EXPORT_WORDS = {"everything": "battery_ok", "solar-only": "pv_only", "none": "never"}
+
+
+def _add_set_command(commands: Any) -> None:
+    change = commands.add_parser(
+        "set",
+        help="change a setting of the Powerwall: locally, else through the Tesla cloud",
+        description=(
+            "Change mode, reserve, Storm Watch, grid charging or exports. The gateway is asked "
+            "first; where it refuses a customer login (current firmware) and a Tesla account "
+            "is connected, the Tesla cloud makes the change, and pwtray waits until the "
+            "gateway itself shows it. Storm Watch, grid charging and exports exist only in "
+            "the cloud. The gateway is the one set up in pwtray, or --host/--fingerprint; the "
+            "password comes from PWTRAY_PASSWORD or the keyring, the cloud's refresh token "
+            "from PWTRAY_CLOUD_REFRESH_TOKEN or the keyring. "
+            + EXIT_CODES.replace(
+                "10 an internal",
+                "8 refused by the gateway with no Tesla account connected, "
+                "9 a Tesla cloud error, 10 an internal",
+            )
+        ),
+    )
+    change.add_argument("control", choices=SET_CONTROLS)
+    change.add_argument(
+        "value",
+        help="mode: self-powered|time-based|backup-only; reserve: percent (0-100, tenths "
+        "allowed locally); storm-watch, grid-charging: on|off; export: everything|solar-only|none",
+    )
+    change.add_argument(
+        "--via",
+        choices=("auto", "local", "cloud"),
+        default="auto",
+        help="which path may make the change (default: the gateway, else cloud)",
+    )
+    change.add_argument(
+        "--wait",
+        type=float,
+        default=600.0,
+        metavar="S",
+        help="seconds to wait for the gateway to show a cloud change (600)",
+    )
+    change.add_argument("--host", help="gateway address (default: the one set up in pwtray)")
+    change.add_argument("--fingerprint", help="the gateway certificate's trusted SHA-256")
+    change.add_argument("--email", default=None, help="email sent with the customer login")
+    change.add_argument("--cloud-url", help="the Tesla Fleet API (tests: the simulated cloud)")
+    change.add_argument("--cloud-ca", help="trust this CA file for the cloud")
+    change.add_argument("--client-id", help="the client ID of your Tesla developer application")
+
+
+def set_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from pwtray.cloud import CloudError, SignInRequiredError
+    from pwtray.core import ChangeRefusedError, NoCloudAccountError, NotSetUpError, Via
+
+    try:
+        fingerprint = normalize_fingerprint(args.fingerprint) if args.fingerprint else None
+        change = _parse_change(args.control, args.value)
+    except ValueError as exc:
+        print(f"pwtray set: {exc}", file=err)
+        return EXIT_USAGE
+    cli = CliOptions(
+        host=args.host,
+        fingerprint=fingerprint,
+        email=args.email,
+        password=os.environ.get(PASSWORD_ENV),
+        cloud_url=args.cloud_url,
+        cloud_ca=args.cloud_ca,
+        client_id=args.client_id,
+        cloud_refresh_token=os.environ.get(CLOUD_TOKEN_ENV),
+    )
+    try:
+        line = asyncio.run(_apply_change(cli, args.control, change, Via(args.via), args.wait))
+    except NotSetUpError as exc:
+        print(f"pwtray set: {exc}", file=err)
+        return EXIT_USAGE
+    except ChangeRefusedError as exc:
+        hint = (
+            ""
+            if exc.cloud_connected
+            else " Connect a Tesla account (pwtray cloud login) to "
+            "make this change through Tesla's cloud."
+        )
+        print(f"pwtray set: {explain(exc.refusal)}{hint}", file=err)
+        return EXIT_REFUSED
+    except NoCloudAccountError:
+        print(
+            "pwtray set: this change needs a Tesla account: run pwtray cloud login first.", file=err
+        )
+        return EXIT_REFUSED
+    except SignInRequiredError as exc:
+        print(f"pwtray set: {exc}", file=err)
+        return EXIT_AUTH
+    except CloudError as exc:
+        print(f"pwtray set: {exc}", file=err)
+        return EXIT_CLOUD
+    except GatewayError as exc:
+        print(f"pwtray set: {explain(exc)}", file=err)
+        return exit_code(exc)
+    code, text = line
+    print(text, file=out if code == EXIT_OK else err)
+    return code
+
+
+def _parse_change(control: str, value: str) -> Any:
+    from pwtray.gateway import OperationMode
+
+    word = value.strip().lower()
+    if control == "mode":
+        if word not in MODE_WORDS:
+            raise ValueError(f"mode is one of self-powered, time-based, backup-only, not {value}")
+        return OperationMode(MODE_WORDS[word])
+    if control == "reserve":
+        try:
+            percent = float(word.rstrip("%"))
+        except ValueError:
+            raise ValueError(f"reserve is a percent from 0 to 100, not {value}") from None
+        if not 0 <= percent <= 100:
+            raise ValueError(f"reserve is a percent from 0 to 100, not {value}")
+        return percent
+    if control in ("storm-watch", "grid-charging"):
+        if word not in ("on", "off"):
+            raise ValueError(f"{control} is on or off, not {value}")
+        return word == "on"
+    if word not in EXPORT_WORDS:
+        raise ValueError(f"export is one of everything, solar-only, none, not {value}")
+    return EXPORT_WORDS[word]
+
+
+async def _apply_change(
+    cli: CliOptions, control: str, change: Any, via: Any, wait_s: float
+) -> tuple[int, str]:
+    from pwtray.cloud import ExportRule
+    from pwtray.core import NoCloudAccountError, Via, one_shot_site
+    from pwtray.gateway import OperationMode
+
+    site = await one_shot_site(cli)
+    try:
+        commands = site.commands
+        if control in ("mode", "reserve"):
+            now = await site.client.operation()
+            current = OperationMode.parse(now.mode) or OperationMode.SELF_CONSUMPTION
+            mode = change if control == "mode" else current
+            reserve = change if control == "reserve" else now.reserve_app_percent
+            if mode is OperationMode.BACKUP:
+                reserve = 100.0
+            applied = await commands.change_operation(mode, reserve, via=via)
+            what = f"{mode_label(mode)} with a {reserve:.1f} % backup reserve".replace(".0 %", " %")
+            if applied.via is Via.LOCAL:
+                return EXIT_OK, f"{what}: saved on the gateway, which confirms it."
+            confirmed = await commands.confirm_operation(mode, reserve, timeout_s=wait_s)
+            if confirmed:
+                return EXIT_OK, f"{what}: made through the Tesla cloud; the gateway confirms it."
+            return EXIT_CLOUD, (
+                f"pwtray set: {what}: accepted by the Tesla cloud, but the gateway did not show "
+                f"it within {wait_s:.0f} s."
+            )
+        cloud = commands.cloud
+        if cloud is None or not cloud.connected or via is Via.LOCAL:
+            raise NoCloudAccountError
+        if control == "storm-watch":
+            result = await cloud.set_storm_watch(change)
+        elif control == "grid-charging":
+            result = await cloud.set_grid_charging(change)
+        else:
+            result = await cloud.set_export_rule(ExportRule(change))
+        return EXIT_OK, f"{control} is now {result.reported} (reported by the Tesla cloud)."
+    finally:
+        await site.stop()
 
 
 if __name__ == "__main__":

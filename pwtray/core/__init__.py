@@ -5,10 +5,12 @@ pollers, and, for the demo, the simulator); the tray app and ``pwtray status`` b
 The UI gets data and commands only through its bridge to this package.
 """
 
-from pwtray.core._commands import Commands, OperationView
+from pwtray.core._cloud import CloudAccount, CloudService, NoCloudAccountError
+from pwtray.core._commands import Applied, ChangeRefusedError, Commands, OperationView, Via
 from pwtray.core._config import CliOptions, Config, Gateway, effective
 from pwtray.core._core import Core, Note, selftest_gateway
 from pwtray.core._doctor import Check, Diagnosis, diagnose, spaced_fingerprint
+from pwtray.core._oneshot import NotSetUpError, one_shot_site
 from pwtray.core._passwords import Passwords
 from pwtray.core._site import Site
 from pwtray.core._status import StatusReading, read_status
@@ -17,13 +19,19 @@ from pwtray.core._tasks import Supervisor
 
 __all__ = [
     "SECTIONS",
+    "Applied",
+    "ChangeRefusedError",
     "Check",
     "CliOptions",
+    "CloudAccount",
+    "CloudService",
     "Commands",
     "Config",
     "Core",
     "Diagnosis",
     "Gateway",
+    "NoCloudAccountError",
+    "NotSetUpError",
     "Note",
     "OperationView",
     "Passwords",
@@ -31,9 +39,11 @@ __all__ = [
     "Site",
     "StatusReading",
     "Supervisor",
+    "Via",
     "diagnose",
     "effective",
     "network_info",
+    "one_shot_site",
     "read_status",
     "selftest_gateway",
     "spaced_fingerprint",

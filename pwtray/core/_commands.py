@@ -8,15 +8,19 @@ holds a client.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pwtray.core._cloud import CloudService, NoCloudAccountError
 from pwtray.core._system_info import Section, read_section
 from pwtray.gateway import (
+    GatewayError,
     GridState,
     Operation,
     OperationMode,
+    PermissionDeniedError,
     SiteMaster,
     WriteNotAppliedError,
 )
@@ -24,6 +28,37 @@ from pwtray.gateway import (
 if TYPE_CHECKING:
     from pwtray.core._site import Site
     from pwtray.monitor import Snapshot
+
+CONFIRM_TIMEOUT_S = 600.0  # the cloud's change reaches the gateway within minutes
+CONFIRM_EVERY_S = 2.0  # a local read: cheap, and only while a change is awaited
+
+
+class Via(enum.Enum):
+    """Which path a change may take: the gateway first (``AUTO``), or only one of them."""
+
+    AUTO = "auto"
+    LOCAL = "local"
+    CLOUD = "cloud"
+
+
+class ChangeRefusedError(Exception):
+    """The gateway refused a change to this login, and the cloud could not take it instead."""
+
+    def __init__(self, refusal: GatewayError, *, cloud_connected: bool) -> None:
+        super().__init__(str(refusal))
+        self.refusal = refusal
+        self.cloud_connected = cloud_connected
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A change made: which path made it, and what was read back."""
+
+    via: Via  # LOCAL or CLOUD
+    mode: str
+    reserve_percent: float  # the app's scale, as read back
+    confirmed_locally: bool  # the gateway itself shows the new values
+
 
 SETTLED_OFF = (GridState.ISLANDED, GridState.ISLANDED_READY)
 FOLLOW_TIMEOUT_S = 120.0
@@ -39,8 +74,9 @@ class OperationView:
 
 
 class Commands:
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, cloud: CloudService | None = None) -> None:
         self._site = site
+        self.cloud = cloud
 
     # ------------------------------------------------------------------ reading on demand
     async def refresh(self) -> Snapshot:
@@ -59,11 +95,54 @@ class Commands:
 
     # ------------------------------------------------------------------ changes
     async def set_operation(self, mode: OperationMode, reserve_percent: float) -> Operation:
-        """Mode and backup reserve (the app's %): written, committed, read back, refreshed."""
+        """Mode and backup reserve (the app's %) on the gateway itself: written, committed,
+        read back, refreshed."""
         self._site.poller.expect_operation(mode.value, reserve_percent)
         applied = await self._site.client.set_operation(mode, reserve_percent)
         await self.refresh()
         return applied
+
+    async def change_operation(
+        self, mode: OperationMode, reserve_percent: float, *, via: Via = Via.AUTO
+    ) -> Applied:
+        """Mode and reserve, locally when the gateway allows it, else through the Tesla cloud
+        (when an account is connected). The cloud's change reaches the gateway later:
+        ``confirm_operation`` waits for it."""
+        cloud = self.cloud
+        if via is not Via.CLOUD:
+            try:
+                operation = await self.set_operation(mode, reserve_percent)
+            except PermissionDeniedError as refusal:
+                if via is Via.LOCAL or cloud is None or not cloud.connected:
+                    connected = cloud is not None and cloud.connected
+                    raise ChangeRefusedError(refusal, cloud_connected=connected) from refusal
+            else:
+                return Applied(Via.LOCAL, operation.mode, operation.reserve_app_percent, True)
+        if cloud is None:
+            raise NoCloudAccountError
+        self._site.poller.expect_operation(mode.value, reserve_percent)
+        result = await cloud.set_operation(mode, reserve_percent)
+        settings = result.settings
+        return Applied(Via.CLOUD, settings.mode, settings.reserve_percent, False)
+
+    async def confirm_operation(
+        self, mode: OperationMode, reserve_percent: float, *, timeout_s: float = CONFIRM_TIMEOUT_S
+    ) -> bool:
+        """Wait until the gateway itself shows this mode and reserve (a change made through the
+        cloud arrives after a while); True once it does, False if it did not in time."""
+        client, clock = self._site.client, self._site.clock
+        deadline = clock.monotonic() + timeout_s
+        while True:
+            operation = await client.operation()
+            if operation.mode == mode.value and (
+                mode is OperationMode.BACKUP
+                or abs(operation.reserve_app_percent - reserve_percent) < 0.6
+            ):
+                await self.refresh()
+                return True
+            if clock.monotonic() >= deadline:
+                return False
+            await clock.sleep(CONFIRM_EVERY_S)
 
     async def switch_grid(
         self, *, off_grid: bool, on_state: Callable[[GridState], None] = lambda _s: None
@@ -74,6 +153,8 @@ class Commands:
         ``TimeoutError`` if it has not settled within ``FOLLOW_TIMEOUT_S``.
         """
         client, clock = self._site.client, self._site.clock
+        if off_grid:
+            self._site.poller.expect_off_grid()  # the monitor: on purpose, not an outage
         state = await client.set_off_grid(off_grid)
         on_state(state)
         deadline = clock.monotonic() + FOLLOW_TIMEOUT_S

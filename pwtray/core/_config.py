@@ -30,6 +30,10 @@ class CliOptions:
     verbose: bool = False
     instance_key: str | None = None
     nut: str | None = None  # --nut [HOST:]PORT: serve the Powerwall as a UPS for this run
+    cloud_url: str | None = None  # --cloud-url: the Fleet API (tests: the simulated cloud)
+    cloud_ca: str | None = None  # --cloud-ca: trust this CA file instead of the system's
+    client_id: str | None = None  # --client-id: the Tesla developer application
+    cloud_refresh_token: str | None = None  # PWTRAY_CLOUD_REFRESH_TOKEN: not the keyring
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,13 @@ class Gateway:
     email: str = ""
 
     @property
+    def plain(self) -> bool:
+        """``http://`` written on purpose (firmware 1.x): nothing to pin, nothing encrypted."""
+        return self.host.lower().startswith("http://")
+
+    @property
     def configured(self) -> bool:
-        return bool(self.host and self.fingerprint)
+        return bool(self.host and (self.fingerprint or self.plain))
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ import asyncio
 import contextlib
 import logging
 import os
-import sqlite3
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,16 +23,19 @@ import msgspec
 import platformdirs
 
 from pwtray import __version__
+from pwtray.cloud import MemoryTokenStore, TokenStore
+from pwtray.core._cloud import CloudService, cloud_account
 from pwtray.core._config import CliOptions, Config, Gateway, effective
 from pwtray.core._passwords import Passwords
 from pwtray.core._site import Site
 from pwtray.core._tasks import Supervisor
 from pwtray.core._ups import UpsService, ups_config
 from pwtray.gateway import GatewayAddress, normalize_fingerprint
-from pwtray.monitor import HistoryStore
+from pwtray.monitor import SYSTEM_CLOCK, Clock, HistoryStore, HistoryUnavailableError
 from pwtray.settings import (
     Connection,
     KeyringSecrets,
+    KeyringTokenStore,
     Loaded,
     RedactingFilter,
     SecretStore,
@@ -87,6 +90,7 @@ class Core:
         data_folder: Path | None = None,
         log_folder: Path | None = None,
         secrets: SecretStore | None = None,
+        clock: Clock = SYSTEM_CLOCK,
         unlock: bool = True,
     ) -> Core:
         """Everything a run needs. ``unlock=False``: the keyring is not asked yet (call
@@ -94,6 +98,7 @@ class Core:
         os.umask(0o077)  # whatever pwtray (or SQLite, or a library) creates: the user's only
         stack = contextlib.AsyncExitStack()
         notes: list[Note] = []
+        demo = None
         if cli.demo:
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pwtray-demo-")))
             folders = Folders(data=folder, settings=None, log=folder)
@@ -127,17 +132,30 @@ class Core:
             log.warning("settings: %s", loaded.problem)
             notes.append(Note("pwtray settings were reset", loaded.problem))
         config = effective(loaded.settings, cli)
+        # The demo's password is in memory; a real one comes from the keyring in unlock().
+        password = cli.password if demo is None else await Passwords(secrets).get(demo.address)
         history, problem = await asyncio.to_thread(open_history, folders.data, config)
         if problem:
             notes.append(Note("History is not being recorded", problem))
+        history_folder = folders.data
         supervisor = Supervisor()
+        holder: list[Core] = []  # the site's cloud remembers its energy site in the settings
+        cloud = make_cloud(loaded.settings, cli, lambda: site.snapshot.din, holder)
         site = Site(
             config,
-            password=cli.password,  # the keyring's, if any, comes with unlock()
+            password=password,
             history=history,
             supervisor=supervisor,
+            clock=clock,
             keep_session=not cli.demo,
+            cloud=cloud,
         )
+        if history is None:
+            supervisor.start("history retry", lambda: _retry_history(site, history_folder))
+        elif demo is not None:
+            from pwtray.core._demo import prefill_history
+
+            await prefill_history(demo, history, site.client)
         ups = UpsService(site, secrets)
         core = cls(
             cli,
@@ -152,6 +170,7 @@ class Core:
             log_path,
             stack,
         )
+        holder.append(core)
         if unlock:
             await core.unlock()
         return core
@@ -160,7 +179,7 @@ class Core:
         """What needs the keyring: the gateway's password (unless the command line gave one)
         and the NUT server, whose user's password is there too. May wait on a keyring prompt."""
         gateway = self.config.gateway
-        if self.cli.password is None and gateway.host:
+        if self.cli.password is None and not self.cli.demo and gateway.host:
             password = await self.passwords.get(gateway.host)
             if password is not None:
                 self.site.connect(gateway, password)
@@ -221,6 +240,39 @@ class Core:
         return problem
 
 
+def make_cloud(
+    settings: Settings, cli: CliOptions, din: Callable[[], str | None], core: list[Core]
+) -> CloudService:
+    """The site's way to the Tesla cloud: the account from the settings (or the command line),
+    its tokens from the keyring (or PWTRAY_CLOUD_REFRESH_TOKEN, for scripts; never stored)."""
+    tokens: TokenStore
+    if cli.cloud_refresh_token:
+        tokens = MemoryTokenStore(cli.cloud_refresh_token)
+    elif cli.demo:
+        tokens = MemoryTokenStore()
+    else:
+        tokens = KeyringTokenStore()
+
+    def remember(site_id: int, cloud_url: str) -> None:
+        if core:
+            app = core[0]
+            cloud = msgspec.structs.replace(
+                app.settings.cloud, site_id=site_id, cloud_url=cloud_url
+            )
+            app.settings = msgspec.structs.replace(app.settings, cloud=cloud)
+            app.save_settings()
+
+    return CloudService(cloud_account(settings, cli), tokens, din=din, remember_site=remember)
+
+
+def _no_history(folder: Path, reason: str) -> str:
+    log.warning("history unusable: %s", reason)
+    return (
+        f"pwtray cannot open its history in {folder} ({reason}); the file is left as it is. "
+        "Monitoring and notifications go on; pwtray tries again every few minutes."
+    )
+
+
 def check_settings(settings: Settings) -> str | None:
     """Why decoded settings cannot be used, in words (the settings package cannot know what
     a gateway address or a certificate fingerprint is; the gateway's own parsers say)."""
@@ -238,6 +290,20 @@ def check_settings(settings: Settings) -> str | None:
     return None
 
 
+HISTORY_RETRY_S = 600.0
+
+
+async def _retry_history(site: Site, folder: Path) -> None:
+    """Until the history opens (space freed, folder writable again), try every few minutes."""
+    while True:
+        await site.clock.sleep(HISTORY_RETRY_S)
+        history, _problem = await asyncio.to_thread(open_history, folder, site.config)
+        if history is not None:
+            log.info("history opened: recording from now on")
+            site.attach_history(history)
+            return
+
+
 def _remove_handlers(handlers: list[logging.Handler]) -> None:
     for handler in handlers:
         logging.getLogger().removeHandler(handler)
@@ -245,17 +311,15 @@ def _remove_handlers(handlers: list[logging.Handler]) -> None:
 
 
 def open_history(folder: Path, config: Config) -> tuple[HistoryStore | None, str | None]:
-    """The history database, or why there is none this run (the app monitors without it)."""
+    """The history database, or why there is none now (the app monitors without it, and
+    tries again every few minutes)."""
     try:
         private_folder(folder)
         history = HistoryStore(folder / "history.sqlite", retention=config.retention)
-    except (OSError, sqlite3.Error) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        log.warning("history unusable: %s", reason)
-        return None, (
-            f"pwtray cannot open its history in {folder} ({reason}). It keeps monitoring and "
-            "notifying; charts and the outage log stay empty until that is fixed."
-        )
+    except OSError as exc:
+        return None, _no_history(folder, exc.strerror or str(exc))
+    except HistoryUnavailableError as exc:
+        return None, _no_history(folder, exc.reason)
     if history.recovered:
         log.warning(history.recovered)
         return history, history.recovered

@@ -12,11 +12,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 
+from pwtray.core._cloud import CloudService
 from pwtray.core._commands import Commands
 from pwtray.core._config import Config, Gateway
 from pwtray.core._factory import make_client
 from pwtray.core._tasks import Supervisor
 from pwtray.gateway import GatewayClient, GatewayError
+from pwtray.kinds import EventKind, Severity
 from pwtray.monitor import SYSTEM_CLOCK, Clock, Event, HistoryStore, Poller, Snapshot
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,7 @@ class Site:
         supervisor: Supervisor,
         clock: Clock = SYSTEM_CLOCK,
         keep_session: bool = True,
+        cloud: CloudService | None = None,
     ) -> None:
         self.config = config
         self.history = history
@@ -52,8 +55,10 @@ class Site:
             outage_started_at=open_outage,
             restored_at=restored,
         )
-        self.commands = Commands(self)
+        self.commands = Commands(self, cloud)
         self._closing: set[asyncio.Task[None]] = set()
+        if history is not None:
+            history.on_problem = self._history_problem
 
     @property
     def client(self) -> GatewayClient:
@@ -82,10 +87,25 @@ class Site:
 
     async def stop(self) -> None:
         self._supervisor.cancel(self.task_name)
+        if self.commands.cloud is not None:
+            await self.commands.cloud.close()
         await self.poller.stop()
         if self._closing:
             await asyncio.gather(*self._closing, return_exceptions=True)
         await self._client.aclose()
+
+    def attach_history(self, history: HistoryStore) -> None:
+        """A history that could not be opened at start works now: record from here on."""
+        history.retention = self.config.retention
+        history.on_problem = self._history_problem
+        self.history = history
+        self.poller.history = history
+
+    def _history_problem(self, problem: str | None) -> None:
+        if problem is not None:
+            at = self.clock.wall()
+            event = Event(EventKind.HISTORY_FAILING, Severity.WARNING, at, {"reason": problem})
+            self.poller.announce([event])
 
     # ------------------------------------------------------------------ changes
     def apply(self, config: Config) -> None:

@@ -23,7 +23,7 @@ SECURITY = {  # the codes in the seed document and the captures; others are made
     "WPA2_Enterprise": "WPA2 Enterprise",
     "WPA3_Personal": "WPA3 Personal",
 }
-UPTIME = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:([\d.]+)s?)?$")
+UPTIME = re.compile(r"(?:(\d{1,9})h)?(?:(\d{1,2})m)?(?:([\d.]{1,20})s?)?$")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Settings, secrets, logging and start-at-login. A leaf: it imports only ``pwtray.kinds``."""
 
 from pwtray.settings import _autostart as autostart
+from pwtray.settings._cloud_tokens import KeyringTokenStore
 from pwtray.settings._logging import log_dir, setup_logging
 from pwtray.settings._private import private_file, private_folder
 from pwtray.settings._redact import RedactingFilter, redact
@@ -14,6 +15,7 @@ from pwtray.settings._secrets import (
 from pwtray.settings._store import (
     NOTIFICATION_KINDS,
     SCHEMA,
+    Cloud,
     Connection,
     Display,
     History,
@@ -31,11 +33,13 @@ from pwtray.settings._store import (
 __all__ = [
     "NOTIFICATION_KINDS",
     "SCHEMA",
+    "Cloud",
     "Connection",
     "Display",
     "History",
     "KeyringProblem",
     "KeyringSecrets",
+    "KeyringTokenStore",
     "Loaded",
     "Notifications",
     "Nut",

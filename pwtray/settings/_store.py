@@ -77,6 +77,15 @@ class Nut(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     runtime_low_s: Annotated[float, msgspec.Meta(ge=0.0, le=86400.0)] = 600.0  # ... or time left
 
 
+class Cloud(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The Tesla account for changes the gateway refuses (Fleet API); its tokens are in the
+    keyring only. Empty client_id: no account connected."""
+
+    client_id: str = ""  # the user's own Tesla developer application
+    cloud_url: str = ""  # the regional Fleet API base found at sign-in ("" = find it)
+    site_id: Annotated[int, msgspec.Meta(ge=0)] = 0  # the energy site (0 = not chosen yet)
+
+
 class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     schema: int = SCHEMA
     connection: Connection = msgspec.field(default_factory=Connection)
@@ -85,6 +94,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     display: Display = msgspec.field(default_factory=Display)
     history: History = msgspec.field(default_factory=History)
     nut: Nut = msgspec.field(default_factory=Nut)
+    cloud: Cloud = msgspec.field(default_factory=Cloud)
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.notifications.muted) - set(NOTIFICATION_KINDS))

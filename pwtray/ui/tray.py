@@ -9,8 +9,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon
 
 from pwtray import __version__
@@ -90,7 +89,6 @@ class TrayController(QObject):
         self._on_quit = on_quit
         self._on_refresh = on_refresh
         self._icon_state: IconState | None = None
-        self._dark: bool | None = None
         self._snapshot: Snapshot | None = None
         self.repaints = 0
         self.tray = QSystemTrayIcon(self)
@@ -250,17 +248,16 @@ class TrayController(QObject):
         self.tray.showMessage(notice.title, notice.body, _SEVERITY_ICONS[notice.severity], timeout)
 
     def _set_icon(self, state: IconState) -> None:
-        dark = QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
-        if state == self._icon_state and dark == self._dark:
+        if state == self._icon_state:
             return  # repaint only when what the icon shows changes
-        self._icon_state, self._dark = state, dark
+        self._icon_state = state
         self.repaints += 1
         if sys.platform == "darwin":  # the menu bar tints template (mask) images itself
             template = icon(state, monochrome=True)
             template.setIsMask(True)
             self.tray.setIcon(template)
-        else:
-            self.tray.setIcon(icon(state, dark_panel=dark))
+        else:  # the icon carries its own plate: the same on dark and light panels
+            self.tray.setIcon(icon(state))
 
     def _tick(self) -> None:
         self.notifier.tick()

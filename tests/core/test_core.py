@@ -4,6 +4,7 @@ from the settings and the command line, and what it tells the user when a part c
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import socket
 import subprocess
 from pathlib import Path
@@ -109,6 +110,67 @@ async def test_an_unusable_settings_file_is_kept_and_told(
         assert note.title == "pwtray settings were reset"
         assert not core.site.configured  # the defaults: the wizard will ask
         assert list(tmp_path.glob("settings.toml.unreadable-*"))  # noqa: ASYNC240 - a test check
+    finally:
+        await core.close()
+
+
+async def test_history_on_a_full_disk_is_told_then_attached_once_there_is_room(
+    small_disk: Path, tmp_path: Path, sim: Simulator
+) -> None:
+    from tests.disks import fill_up
+    from tests.fakeclock import FakeClock
+
+    clock = FakeClock()
+    fill_up(small_disk)
+    settings_path = tmp_path / "settings.toml"
+    save(
+        Settings(connection=Connection(host=sim.address, fingerprint=sim.fingerprint)),
+        settings_path,
+    )
+    secrets = SessionSecrets()
+    secrets.set(sim.address, PASSWORD)
+    core = await Core.start(
+        CliOptions(),
+        settings_path=settings_path,
+        data_folder=small_disk,
+        log_folder=tmp_path / "log",
+        secrets=secrets,
+        clock=clock,
+    )
+    try:
+        (note,) = core.notes
+        assert note.title == "History is not being recorded"
+        assert "disk is full" in note.body
+        await core.site.commands.refresh()
+        assert core.site.snapshot.connectivity is Connectivity.ONLINE  # monitoring goes on
+        (small_disk / "filler").unlink()
+        await until(lambda: clock.next_deadline() is not None)  # the retry waits its turn
+        clock.advance(600)
+        await until(lambda: core.site.history is not None, what="the history to open")
+        await core.site.commands.refresh()
+        assert core.site.history is not None
+        assert core.site.history.counts()["samples"] == 1  # recording from now on
+    finally:
+        await core.close()
+
+
+async def test_the_demo_starts_with_a_week_of_history() -> None:
+    core = await Core.start(CliOptions(demo=True, scenarios=("normal",)))
+    try:
+        history = core.site.history
+        assert history is not None
+        counts = history.counts()
+        assert counts["samples"] >= 7 * 24 * 60 - 5  # a reading a minute for the past week
+        assert counts["hour"] >= 7 * 24 - 2  # rolled up: every range has its resolution
+        energy = history.daily_energy(dt.date(2000, 1, 1), dt.date(2100, 1, 1))
+        assert len({d.day for d in energy}) >= 7  # energy per day for each day
+        assert len(history.outages()) >= 1  # and at least one outage to look at
+        assert all(d.home_wh < 100_000 for d in energy)  # no jump where the week meets now
+        live = await core.site.commands.refresh()
+        assert live.connectivity is Connectivity.ONLINE
+        last = history.series(0, live.taken_at, max_points=None)[-1]
+        assert last.soe is not None
+        assert live.soe_percent == pytest.approx(last.soe, abs=1.0)  # the live site goes on
     finally:
         await core.close()
 

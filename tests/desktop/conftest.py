@@ -6,10 +6,12 @@ explicitly (``-m 'not desktop'``), never skipped.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -33,6 +35,19 @@ def desktop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealDesktop]:
         pytest.fail(str(exc))
 
 
+@pytest.fixture(scope="module", params=["dark", "light"])
+def panel(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RealDesktop]:
+    """A real desktop with Xfce's dark panel (Debian's default) or its light one."""
+    knobs = {"PANEL_DARK": "true" if request.param == "dark" else "false"}
+    try:
+        with real_desktop(tmp_path_factory.mktemp(f"{request.param}-panel"), knobs=knobs) as up:
+            yield up
+    except DesktopUnavailableError as exc:
+        pytest.fail(str(exc))
+
+
 class RunningApp:
     """pwtray started on the real desktop; stopped with SIGTERM like a session logout."""
 
@@ -52,21 +67,36 @@ class RunningApp:
 @pytest.fixture
 def start_app(desktop: RealDesktop, tmp_path: Path) -> Iterator[Callable[..., RunningApp]]:
     """Start ``pwtray ARGS`` inside the desktop, with a private TMPDIR (single instance)."""
+    with _launcher(tmp_path) as launch:
+        yield functools.partial(launch, desktop)
+
+
+@pytest.fixture
+def launch(tmp_path: Path) -> Iterator[Callable[..., RunningApp]]:
+    """Start ``pwtray ARGS`` inside any real desktop: ``launch(desktop, *args, env={...})``."""
+    with _launcher(tmp_path) as start:
+        yield start
+
+
+@contextlib.contextmanager
+def _launcher(tmp_path: Path) -> Iterator[Callable[..., RunningApp]]:
     started: list[RunningApp] = []
 
-    def start(*args: str) -> RunningApp:
+    def start(desktop: RealDesktop, *args: str, env: Mapping[str, str] = {}) -> RunningApp:
         log = tmp_path / f"pwtray-{len(started)}.log"
         process = desktop.popen(
             [sys.executable, "-X", "dev", "-m", "pwtray.cli", "--verbose", *args],
-            env={"TMPDIR": str(tmp_path)},
+            env={"TMPDIR": str(tmp_path), **env},
             log=log,
         )
         app = RunningApp(process, log)
         started.append(app)
         return app
 
-    yield start
-    for app in started:
-        if app.process.poll() is None:
-            app.process.kill()
-            app.process.wait()
+    try:
+        yield start
+    finally:
+        for app in started:
+            if app.process.poll() is None:
+                app.process.kill()
+                app.process.wait()

@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from pwtray.gateway import GridState
 from pwtray.monitor import Event, EventKind, Severity
+from pwtray.ui.icon import Condition, Flow, Grid, IconState, paint
 from pwtray.ui.tray import TrayController
 from tests.ui.fakedesktop import FakeDesktop
 from tests.ui.test_tray import T0, ask, publish, snapshot
@@ -65,3 +66,66 @@ def test_tray_and_notification_during_an_outage(tray: TrayController, desktop: F
     assert canvas.save(str(path))
     assert note.urgency == 2
     assert "Grid outage" in title
+
+
+def test_icon_sheet(qapp: object) -> None:
+    """Every state at the sizes panels use, on a light and on a dark panel, and the 22 px icon
+    enlarged 4x without smoothing (docs/icons.png is a copy)."""
+    rows = [
+        ("62 %, grid up", IconState(62, Flow.CHARGING, Grid.UP, 20)),
+        ("100 %, full", IconState(100, Flow.IDLE, Grid.UP, 20)),
+        ("38 %, grid outage", IconState(38, Flow.DISCHARGING, Grid.OUTAGE, 20)),
+        ("15 %, grid coming back", IconState(15, Flow.DISCHARGING, Grid.RESTORING, 20)),
+        ("55 %, grid unknown", IconState(55, Flow.IDLE, Grid.UNKNOWN, 20)),
+        ("stale (last: 55 %)", IconState(55, Flow.IDLE, Grid.UP, 20, Condition.STALE)),
+        ("connecting", IconState(None, Flow.IDLE, Grid.UNKNOWN, None, Condition.STALE)),
+        ("offline", IconState(55, Flow.IDLE, Grid.UP, 20, Condition.OFFLINE)),
+        ("login needed", IconState(55, Flow.IDLE, Grid.UP, 20, Condition.LOGIN)),
+        ("certificate changed", IconState(55, Flow.IDLE, Grid.UP, 20, Condition.CERTIFICATE)),
+        ("Powerwalls stopped", IconState(55, Flow.IDLE, Grid.UP, 20, Condition.STOPPED)),
+    ]
+    sizes, zoom, row_h, label_w = (16, 22, 24, 32, 48), 4, 96, 190
+    panel_w = sum(sizes) + 12 * len(sizes) + 22 * zoom + 24
+    canvas = QImage(label_w + 2 * panel_w, 30 + row_h * len(rows), QImage.Format.Format_ARGB32)
+    canvas.fill(QColor(255, 255, 255))
+    p = QPainter(canvas)
+    p.setFont(QFont("Sans", 9))
+    for side, (background, ink) in enumerate(
+        (
+            (QColor(0xF0, 0xF0, 0xF0), QColor(30, 30, 30)),
+            (QColor(0x30, 0x30, 0x30), QColor(230, 230, 230)),
+        )
+    ):
+        left = label_w + side * panel_w
+        p.fillRect(left, 0, panel_w, canvas.height(), background)
+        p.setPen(ink)
+        x = left + 8
+        for size in sizes:
+            p.drawText(QRectF(x, 6, size + 12, 18), f"{size}")
+            x += size + 12
+        p.drawText(QRectF(x, 6, 22 * zoom, 18), "22 px, 4x")
+        for row, (_, state) in enumerate(rows):
+            x, top = left + 8, 30 + row * row_h
+            for size in sizes:
+                p.drawImage(x, top + (row_h - size) // 2 - 4, paint(state, size))
+                x += size + 12
+            p.drawImage(
+                x,
+                top + (row_h - 22 * zoom) // 2 - 4,
+                paint(state, 22).scaled(
+                    22 * zoom,
+                    22 * zoom,
+                    Qt.AspectRatioMode.IgnoreAspectRatio,
+                    Qt.TransformationMode.FastTransformation,
+                ),
+            )
+    p.setPen(QColor(20, 20, 20))
+    for row, (label, _) in enumerate(rows):
+        p.drawText(
+            QRectF(8, 30 + row * row_h, label_w - 8, row_h - 8),
+            Qt.AlignmentFlag.AlignVCenter,
+            label,
+        )
+    p.end()
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert canvas.save(str(ARTIFACTS / "icons.png"))

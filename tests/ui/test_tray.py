@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
 from pwtray.core import Site, Supervisor, effective
@@ -15,7 +16,7 @@ from pwtray.gateway import GridState, OperationMode
 from pwtray.monitor import Connectivity, Estimates, Event, EventKind, Severity, Snapshot
 from pwtray.settings import Settings
 from pwtray.ui.bridge import Bridge
-from pwtray.ui.icon import badge_rect, paint
+from pwtray.ui.icon import paint
 from pwtray.ui.notifications import Notifier
 from pwtray.ui.tray import TrayController, icon_state
 from tests.ui.fakedesktop import FakeDesktop
@@ -92,16 +93,21 @@ def test_the_item_icon_follows_the_grid(
     outage = snapshot(grid=GridState.ISLANDED, battery_w=900.0)
     publish(tray, outage)
     qtbot.wait(200)
-    pixmaps = ask(qtbot, desktop.icon_pixmaps)
-    width, _, data = next(p for p in pixmaps if p[0] == 32)
-    expected = paint(icon_state(outage), 32)
-    badge = badge_rect(32)
-    mismatches = 0
-    for y in range(int(badge.top()), int(badge.bottom())):
-        for x in range(int(badge.left()), int(badge.right())):
-            alpha = data[(y * width + x) * 4]  # ARGB, network byte order
-            mismatches += (alpha > 128) != (expected.pixelColor(x, y).alpha() > 128)
-    assert mismatches <= 3  # the outage triangle, as the painter draws it
+    pixmaps = {width: data for width, _, data in ask(qtbot, desktop.icon_pixmaps)}
+    assert sorted(pixmaps) == [16, 22, 24, 32, 44]
+    for size in (22, 32):  # the pixels the tray host receives are the painted outage icon's
+        expected = paint(icon_state(outage), size).convertToFormat(QImage.Format.Format_ARGB32)
+        argb = bytes(
+            channel
+            for y in range(size)
+            for x in range(size)
+            for channel in _argb(expected.pixel(x, y))
+        )
+        assert pixmaps[size] == argb
+
+
+def _argb(pixel: int) -> tuple[int, int, int, int]:
+    return (pixel >> 24) & 255, (pixel >> 16) & 255, (pixel >> 8) & 255, pixel & 255
 
 
 def test_repaints_only_when_the_icon_changes(tray: TrayController) -> None:

@@ -1,0 +1,132 @@
+"""`pwtray set`: the gateway first, the Tesla cloud where the gateway refuses, and the change
+confirmed by the gateway itself — against a simulated gateway and its simulated cloud."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pwtray.cli import EXIT_OK, EXIT_REFUSED, main
+from tests.cloud.conftest import CLIENT_ID, CloudFactory
+from tests.conftest import PASSWORD, SimFactory
+from tests.gateway.helpers import password_for
+
+
+@pytest.fixture(autouse=True)
+def private_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no real settings file
+
+
+def cloud_args(cloud: object) -> list[str]:
+    sim = cloud.sim  # type: ignore[attr-defined]
+    return ["--cloud-url", sim.base_url, "--cloud-ca", str(sim.ca_path), "--client-id", CLIENT_ID]
+
+
+def test_a_change_the_gateway_refuses_goes_through_the_cloud_and_is_confirmed(
+    cloud_factory: CloudFactory,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cloud = cloud_factory(delay_s=0)  # the gateway has the change at once (tests: no waiting)
+    gateway = cloud.gateway
+    monkeypatch.setenv("PWTRAY_PASSWORD", PASSWORD)
+    monkeypatch.setenv("PWTRAY_CLOUD_REFRESH_TOKEN", cloud.sim.config.refresh_token)
+    argv = [
+        "set",
+        "reserve",
+        "55",
+        "--host",
+        gateway.address,
+        "--fingerprint",
+        gateway.fingerprint,
+        "--wait",
+        "60",
+        *cloud_args(cloud),
+    ]
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert code == EXIT_OK, err
+    assert "made through the Tesla cloud; the gateway confirms it" in out
+    assert gateway.state()["reserve_percent"] == pytest.approx(55, abs=0.01)
+    assert [r.path for r in gateway.requests() if r.method == "POST"][-1] == "/api/operation"
+    refused = [r for r in gateway.requests() if r.path == "/api/operation" and r.status == 403]
+    assert len(refused) == 1  # asked locally first, once
+
+
+def test_without_a_tesla_account_the_refusal_is_explained(
+    sim_factory: SimFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gateway = sim_factory()
+    monkeypatch.setenv("PWTRAY_PASSWORD", PASSWORD)
+    monkeypatch.delenv("PWTRAY_CLOUD_REFRESH_TOKEN", raising=False)
+    argv = [
+        "set",
+        "mode",
+        "backup-only",
+        "--host",
+        gateway.address,
+        "--fingerprint",
+        gateway.fingerprint,
+    ]
+    assert main(argv) == EXIT_REFUSED
+    err = capsys.readouterr().err
+    assert "pwtray cloud login" in err
+    assert gateway.state()["mode"] == "self_consumption"
+
+
+def test_firmware_1x_takes_the_change_locally(
+    sim_factory: SimFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gateway = sim_factory(firmware="1.15.0")
+    monkeypatch.setenv("PWTRAY_PASSWORD", password_for(gateway))
+    argv = [
+        "set",
+        "reserve",
+        "37.5",
+        "--host",
+        gateway.address,
+        "--fingerprint",
+        gateway.fingerprint,
+    ]
+    assert main(argv) == EXIT_OK
+    assert "saved on the gateway, which confirms it" in capsys.readouterr().out
+    assert gateway.state()["reserve_percent"] == pytest.approx(37.5, abs=0.01)
+
+
+def test_storm_watch_is_a_cloud_setting(
+    cloud_factory: CloudFactory,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cloud = cloud_factory()
+    gateway = cloud.gateway
+    monkeypatch.setenv("PWTRAY_PASSWORD", PASSWORD)
+    monkeypatch.setenv("PWTRAY_CLOUD_REFRESH_TOKEN", cloud.sim.config.refresh_token)
+    argv = [
+        "set",
+        "storm-watch",
+        "on",
+        "--host",
+        gateway.address,
+        "--fingerprint",
+        gateway.fingerprint,
+        *cloud_args(cloud),
+    ]
+    assert main(argv) == EXIT_OK, capsys.readouterr().err
+    assert cloud.sim.settings()["storm_watch"] is True
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["set", "mode", "party"], "mode is one of"),
+        (["set", "reserve", "120"], "0 to 100"),
+        (["set", "storm-watch", "maybe"], "on or off"),
+    ],
+)
+def test_bad_values_are_usage_errors(
+    argv: list[str], words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    assert words in capsys.readouterr().err
