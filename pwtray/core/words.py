@@ -372,8 +372,10 @@ def event_body(event: Event) -> str:
     if kind is EventKind.NEW_ALERT:
         at = clock_time(_number(event, "alert_at") or event.at)
         alert = data.get("alert")
-        what = f"the alert “{alert_label(alert)}”" if isinstance(alert, str) else "an alert"
-        return f"The gateway reported {what} at {at}."
+        if not isinstance(alert, str):
+            return f"The gateway reported an alert at {at}."
+        code = "" if alert_label(alert) == alert else f" (its code: {alert})"  # to look it up
+        return f"The gateway reported the alert “{alert_label(alert)}” at {at}{code}."
     if kind is EventKind.FIRMWARE_CHANGED:
         return f"The gateway now runs firmware {data.get('firmware')} (was {data.get('was')})."
     if kind is EventKind.MODE_CHANGED:

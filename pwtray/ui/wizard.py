@@ -81,7 +81,7 @@ class FindPage(QWizardPage):
         self.found = QListWidget()
         self.found.setAccessibleName("Gateways found")
         self.found.itemSelectionChanged.connect(self.completeChanged)
-        self.found.itemPressed.connect(self._use_search)  # choosing a found gateway: search mode
+        self.found.itemSelectionChanged.connect(self._found_chosen)
         self.search_status = _label("Only the addresses above are asked, once each.")
         self.address_mode = QRadioButton("&Enter the gateway's address")
         self.address = QLineEdit()
@@ -103,6 +103,11 @@ class FindPage(QWizardPage):
 
     def _use_search(self) -> None:
         self.search_mode.setChecked(True)
+
+    def _found_chosen(self) -> None:
+        """A gateway found is chosen (click or arrow keys): Next uses it, not the typed one."""
+        if self.found.selectedItems():
+            self._use_search()
 
     def search(self) -> None:
         try:

@@ -206,6 +206,16 @@ def test_a_search_after_typing_an_address_uses_the_gateway_found(
         QTest.mouseClick(find.found.viewport(), Qt.MouseButton.LeftButton, pos=third)
         QTest.mouseClick(next_button, Qt.MouseButton.LeftButton)
         assert await certificate_shown() == spaced_fingerprint(clicked.fingerprint)
+        # Typing again, then picking a gateway found with the keyboard: the pick is used.
+        QTest.mouseClick(back_button, Qt.MouseButton.LeftButton)
+        find.address.clear()
+        QTest.keyClicks(find.address, typed.address)
+        assert find.address_mode.isChecked()
+        find.found.setFocus()
+        QTest.keyClick(find.found, Qt.Key.Key_Home)
+        assert find.search_mode.isChecked()
+        QTest.mouseClick(next_button, Qt.MouseButton.LeftButton)
+        assert await certificate_shown() == spaced_fingerprint(found_first.fingerprint)
 
     qloop.run_until_complete(scenario())
 
