@@ -440,6 +440,14 @@ class Poller:
                 self._history.record(snapshot, events)
             except Exception as exc:  # noqa: BLE001 - history must never stop monitoring
                 self._tell("history", "could not record history", exc, for_good=True)
+        self._notify(snapshot, events)
+
+    def announce(self, events: list[Event]) -> None:
+        """Tell the listeners of events that are not readings (what the app itself did, say),
+        with the current snapshot; the history is not touched."""
+        self._notify(self._snapshot, events)
+
+    def _notify(self, snapshot: Snapshot, events: list[Event]) -> None:
         for listener in list(self._listeners):
             try:
                 listener(snapshot, events)

@@ -6,8 +6,11 @@ from pwtray.settings._private import private_file, private_folder
 from pwtray.settings._redact import RedactingFilter, redact
 from pwtray.settings._secrets import KeyringSecrets, SecretStore, SessionSecrets, nut_account
 from pwtray.settings._store import (
+    ACTION_NAMES,
     NOTIFICATION_KINDS,
     SCHEMA,
+    Action,
+    Actions,
     Connection,
     Display,
     History,
@@ -16,6 +19,7 @@ from pwtray.settings._store import (
     Nut,
     Polling,
     Settings,
+    Shutdown,
     default_path,
     dumps,
     load,
@@ -23,8 +27,11 @@ from pwtray.settings._store import (
 )
 
 __all__ = [
+    "ACTION_NAMES",
     "NOTIFICATION_KINDS",
     "SCHEMA",
+    "Action",
+    "Actions",
     "Connection",
     "Display",
     "History",
@@ -37,6 +44,7 @@ __all__ = [
     "SecretStore",
     "SessionSecrets",
     "Settings",
+    "Shutdown",
     "autostart",
     "default_path",
     "dumps",

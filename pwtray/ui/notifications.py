@@ -34,6 +34,11 @@ DEFAULT_KINDS = frozenset(
         EventKind.RESERVE_CHANGED,
         EventKind.NEW_ALERT,
         EventKind.RESUMED,
+        EventKind.ACTION_FAILED,
+        EventKind.SHUTDOWN_PENDING,
+        EventKind.SHUTDOWN_CANCELLED,
+        EventKind.SHUTDOWN_STARTED,
+        EventKind.SHUTDOWN_FAILED,
     }
 )
 
