@@ -31,7 +31,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +153,7 @@ def split_command(text: str, *, windows: bool = sys.platform == "win32") -> list
         lexer.whitespace_split = True
         lexer.escape = ""
         lexer.quotes = '"'
+        lexer.commenters = ""
         return list(lexer)
     except ValueError:
         raise ValueError("a quote is not closed") from None
@@ -162,7 +163,7 @@ def join_command(command: Sequence[str], *, windows: bool = sys.platform == "win
     """The argument list as one line that :func:`split_command` turns back into it."""
     if not windows:
         return shlex.join(command)
-    return " ".join(f'"{a}"' if not a or any(c in a for c in ' \t"') else a for a in command)
+    return " ".join(f'"{a}"' if not a or any(c in a for c in ' \t\r\n"') else a for a in command)
 
 
 # ---------------------------------------------------------------------- when actions fire
@@ -368,6 +369,7 @@ class _Output:
         self.tail: deque[str] = deque(maxlen=TAIL_LINES)
         self.lines = 0
         self._partial = b""
+        self._skipping = False  # the rest of a line too long to keep
 
     async def drain(self, stream: asyncio.StreamReader) -> None:
         while chunk := await stream.read(65536):
@@ -375,13 +377,18 @@ class _Output:
         self.finish()
 
     def _feed(self, chunk: bytes) -> None:
+        if self._skipping:
+            end = chunk.find(b"\n")
+            if end < 0:
+                return
+            chunk, self._skipping = chunk[end + 1 :], False
         data = self._partial + chunk
         *complete, self._partial = data.split(b"\n")
         for line in complete:
             self._line(line)
         if len(self._partial) > 4 * LINE_MAX:  # a line with no end in sight: keep its start
             self._line(self._partial)
-            self._partial = b""
+            self._partial, self._skipping = b"", True
 
     def finish(self) -> None:
         if self._partial:
@@ -539,9 +546,13 @@ class ActionService:
                 **_own_group(),
             )
         except FileNotFoundError as exc:
-            return replace(run, outcome=Outcome.NOT_FOUND, detail=exc.strerror or "not found")
+            return msgspec.structs.replace(
+                run, outcome=Outcome.NOT_FOUND, detail=exc.strerror or "not found"
+            )
         except OSError as exc:  # not executable, a folder, too many processes, …
-            return replace(run, outcome=Outcome.NOT_STARTED, detail=exc.strerror or str(exc))
+            return msgspec.structs.replace(
+                run, outcome=Outcome.NOT_STARTED, detail=exc.strerror or str(exc)
+            )
         output = _Output(name)
         assert process.stdout is not None  # noqa: S101 - asked for above
         reading = asyncio.ensure_future(output.drain(process.stdout))
@@ -562,14 +573,16 @@ class ActionService:
                 await _signal_group(process, _SIGKILL)
                 await asyncio.shield(exiting)  # reaped: no zombie when pwtray quits
             self._finish(
-                replace(run, outcome=Outcome.STOPPED, duration_s=clock.monotonic() - began)
+                msgspec.structs.replace(
+                    run, outcome=Outcome.STOPPED, duration_s=clock.monotonic() - began
+                )
             )
             raise
         finally:
             reading.cancel()
             output.finish()
         outcome = Outcome.TIMED_OUT if timed_out else Outcome.OK if code == 0 else Outcome.FAILED
-        return replace(
+        return msgspec.structs.replace(
             run,
             outcome=outcome,
             exit_code=code,

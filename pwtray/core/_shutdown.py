@@ -273,16 +273,16 @@ class ShutdownPolicy:
             data["soe"] = soe
         if config.dry_run:
             self.dry_runs.append(DryRun(self._site.clock.wall(), config.what, reason))
-            log.warning("dry run: pwtray would now %s this computer", config.what.value)
+            log.warning("dry run: pwtray would now %s this computer", VERBS[config.what])
             self._announce(EventKind.SHUTDOWN_STARTED, Severity.CRITICAL, data)
             return
-        log.warning("asking the system to %s this computer", config.what.value)
+        log.warning("asking the system to %s this computer", VERBS[config.what])
         self._announce(EventKind.SHUTDOWN_STARTED, Severity.CRITICAL, data)
         backend = self._backend or default_backend()
         try:
             await backend.perform(config.what)
         except PowerError as exc:
-            log.error("could not %s this computer: %s", config.what.value, exc)
+            log.error("could not %s this computer: %s", VERBS[config.what], exc)
             data["problem"] = str(exc)
             self._announce(EventKind.SHUTDOWN_FAILED, Severity.CRITICAL, data)
 
