@@ -129,7 +129,8 @@ async def test_actions_and_the_shutdown_policy_come_from_the_settings_and_follow
         assert json.dumps(str(out)) in saved  # kept for the next start
         sim.grid_down()
         await core.site.commands.refresh()
-        await until(lambda: out.exists() and out.read_text() == "outage\n", what="the action")
+        await until(lambda: core.actions.runs, what="the action to run")
+        assert out.read_text() == "outage\n"
         assert core.shutdown.state.phase is Phase.COUNTDOWN  # 60 % < 99 %, off grid
         assert [r.trigger for r in core.actions.runs] == [Trigger.GRID_OUTAGE]
     finally:
