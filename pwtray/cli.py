@@ -24,20 +24,22 @@ from pwtray.gateway import (
     GatewayUnavailableError,
     GatewayUnreachableError,
     LockedOutError,
+    SecureConnectionError,
     normalize_fingerprint,
 )
 from pwtray.kinds import EventKind
 from pwtray.monitor import FLOW_W, Connectivity, Health, Snapshot
 
 EXIT_OK, EXIT_USAGE, EXIT_AUTH, EXIT_UNREACHABLE = 0, 2, 3, 4
-EXIT_CERTIFICATE, EXIT_STOPPED, EXIT_PROTOCOL = 5, 6, 7
+EXIT_CERTIFICATE, EXIT_STOPPED, EXIT_PROTOCOL, EXIT_TLS = 5, 6, 7, 8
 EXIT_INTERNAL = 10  # pwtray itself failed; also: no desktop to show the tray app on
 PASSWORD_ENV = "PWTRAY_PASSWORD"  # noqa: S105 - the variable's name, not a password
 EXIT_CODES = (
     "Exit codes: 0 the grid state and the charge were read (parts that could not be read are "
     "listed), 2 usage, 3 login refused or locked out, 4 unreachable or no answer in time, "
-    "5 certificate changed, 6 Powerwalls stopped, 7 a reply pwtray cannot read, "
-    "10 an internal error."
+    "5 certificate changed, 6 Powerwalls stopped, 7 a reply pwtray cannot read (malformed, "
+    "too large, nested too deep, a value out of range), 8 no secure connection (the device "
+    "offers only outdated TLS, or not TLS), 10 an internal error."
 )
 HEALTH_WORDS = {
     Health.MISSING: "not offered by this firmware",
@@ -268,6 +270,8 @@ def exit_code(problem: BaseException | None) -> int:
         return EXIT_AUTH
     if isinstance(problem, CertificateChangedError):
         return EXIT_CERTIFICATE
+    if isinstance(problem, SecureConnectionError):
+        return EXIT_TLS
     if isinstance(problem, GatewayUnavailableError) and problem.sitemaster_stopped:
         return EXIT_STOPPED
     if isinstance(problem, GatewayUnreachableError | GatewayUnavailableError):

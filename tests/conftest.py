@@ -99,3 +99,12 @@ def app_log(tmp_path: Path) -> Iterator[Path]:
             root.removeHandler(handler)
             handler.close()
     root.setLevel(level)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 1 MiB file system (tmpfs) that fills up like a real disk."""
+    from tests.disks import small_disk as mount
+
+    with mount(tmp_path / "disk") as folder:
+        yield folder

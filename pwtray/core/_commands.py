@@ -74,6 +74,8 @@ class Commands:
         ``TimeoutError`` if it has not settled within ``FOLLOW_TIMEOUT_S``.
         """
         client, clock = self._site.client, self._site.clock
+        if off_grid:
+            self._site.poller.expect_off_grid()  # the monitor: on purpose, not an outage
         state = await client.set_off_grid(off_grid)
         on_state(state)
         deadline = clock.monotonic() + FOLLOW_TIMEOUT_S

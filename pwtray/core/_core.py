@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import sqlite3
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,7 @@ from pwtray.core._site import Site
 from pwtray.core._tasks import Supervisor
 from pwtray.core._ups import UpsService, ups_config
 from pwtray.gateway import GatewayAddress, normalize_fingerprint
-from pwtray.monitor import HistoryStore
+from pwtray.monitor import SYSTEM_CLOCK, Clock, HistoryStore, HistoryUnavailableError
 from pwtray.settings import (
     Connection,
     KeyringSecrets,
@@ -88,6 +87,7 @@ class Core:
         data_folder: Path | None = None,
         log_folder: Path | None = None,
         secrets: SecretStore | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> Core:
         os.umask(0o077)  # whatever pwtray (or SQLite, or a library) creates: the user's only
         stack = contextlib.AsyncExitStack()
@@ -132,14 +132,18 @@ class Core:
         history, problem = await asyncio.to_thread(open_history, folders.data, config)
         if problem:
             notes.append(Note("History is not being recorded", problem))
+        history_folder = folders.data
         supervisor = Supervisor()
         site = Site(
             config,
             password=password,
             history=history,
             supervisor=supervisor,
+            clock=clock,
             keep_session=not cli.demo,
         )
+        if history is None:
+            supervisor.start("history retry", lambda: _retry_history(site, history_folder))
         ups = UpsService(site, secrets)
         ups_problem = await ups.apply(ups_config(loaded.settings, cli.nut))
         if ups_problem:
@@ -221,6 +225,14 @@ class Core:
         return problem
 
 
+def _no_history(folder: Path, reason: str) -> str:
+    log.warning("history unusable: %s", reason)
+    return (
+        f"pwtray cannot open its history in {folder} ({reason}); the file is left as it is. "
+        "Monitoring and notifications go on; pwtray tries again every few minutes."
+    )
+
+
 def check_settings(settings: Settings) -> str | None:
     """Why decoded settings cannot be used, in words (the settings package cannot know what
     a gateway address or a certificate fingerprint is; the gateway's own parsers say)."""
@@ -238,6 +250,20 @@ def check_settings(settings: Settings) -> str | None:
     return None
 
 
+HISTORY_RETRY_S = 600.0
+
+
+async def _retry_history(site: Site, folder: Path) -> None:
+    """Until the history opens (space freed, folder writable again), try every few minutes."""
+    while True:
+        await site.clock.sleep(HISTORY_RETRY_S)
+        history, _problem = await asyncio.to_thread(open_history, folder, site.config)
+        if history is not None:
+            log.info("history opened: recording from now on")
+            site.attach_history(history)
+            return
+
+
 def _remove_handlers(handlers: list[logging.Handler]) -> None:
     for handler in handlers:
         logging.getLogger().removeHandler(handler)
@@ -245,17 +271,15 @@ def _remove_handlers(handlers: list[logging.Handler]) -> None:
 
 
 def open_history(folder: Path, config: Config) -> tuple[HistoryStore | None, str | None]:
-    """The history database, or why there is none this run (the app monitors without it)."""
+    """The history database, or why there is none now (the app monitors without it, and
+    tries again every few minutes)."""
     try:
         private_folder(folder)
         history = HistoryStore(folder / "history.sqlite", retention=config.retention)
-    except (OSError, sqlite3.Error) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        log.warning("history unusable: %s", reason)
-        return None, (
-            f"pwtray cannot open its history in {folder} ({reason}). It keeps monitoring and "
-            "notifying; charts and the outage log stay empty until that is fixed."
-        )
+    except OSError as exc:
+        return None, _no_history(folder, exc.strerror or str(exc))
+    except HistoryUnavailableError as exc:
+        return None, _no_history(folder, exc.reason)
     if history.recovered:
         log.warning(history.recovered)
         return history, history.recovered

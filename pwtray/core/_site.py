@@ -17,6 +17,7 @@ from pwtray.core._config import Config, Gateway
 from pwtray.core._factory import make_client
 from pwtray.core._tasks import Supervisor
 from pwtray.gateway import GatewayClient, GatewayError
+from pwtray.kinds import EventKind, Severity
 from pwtray.monitor import SYSTEM_CLOCK, Clock, Event, HistoryStore, Poller, Snapshot
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,8 @@ class Site:
         )
         self.commands = Commands(self)
         self._closing: set[asyncio.Task[None]] = set()
+        if history is not None:
+            history.on_problem = self._history_problem
 
     @property
     def client(self) -> GatewayClient:
@@ -91,6 +94,19 @@ class Site:
         if self._closing:
             await asyncio.gather(*self._closing, return_exceptions=True)
         await self._client.aclose()
+
+    def attach_history(self, history: HistoryStore) -> None:
+        """A history that could not be opened at start works now: record from here on."""
+        history.retention = self.config.retention
+        history.on_problem = self._history_problem
+        self.history = history
+        self.poller.history = history
+
+    def _history_problem(self, problem: str | None) -> None:
+        if problem is not None:
+            at = self.clock.wall()
+            event = Event(EventKind.HISTORY_FAILING, Severity.WARNING, at, {"reason": problem})
+            self.poller.announce([event])
 
     # ------------------------------------------------------------------ changes
     def apply(self, config: Config) -> None:

@@ -13,7 +13,7 @@ from pwtray.gateway import EndpointNotSupportedError, GatewayClient, GatewayErro
 
 Rows = list[tuple[str, str]]
 INTERFACES = {"EthType": "Ethernet", "WifiType": "Wi-Fi", "GsmType": "Cellular"}
-UPTIME = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:([\d.]+)s?)?$")
+UPTIME = re.compile(r"(?:(\d{1,9})h)?(?:(\d{1,2})m)?(?:([\d.]{1,20})s?)?$")
 
 
 @dataclass(frozen=True)

@@ -78,8 +78,12 @@ def mode_label(mode: OperationMode | str | None) -> str:
     return MODE_LABELS[mode]
 
 
-def grid_label(state: GridState | None) -> str:
-    return GRID_LABELS[state] if state is not None else "—"
+def grid_label(state: GridState | None, *, by_choice: bool = False) -> str:
+    if state is None:
+        return "—"
+    if by_choice and state.off_grid:
+        return "Off grid (by choice)"
+    return GRID_LABELS[state]
 
 
 def explain(problem: BaseException | None) -> str:
@@ -115,7 +119,7 @@ def tooltip(snapshot: Snapshot, now: float, units: Units = DEFAULT_UNITS) -> str
         flow = f", supplying {units.power(snapshot.battery_w)}"
     lines.append(f"Powerwall {snapshot.soe_percent:.0f} %{flow}")
     if snapshot.grid is not None:
-        lines.append(grid_label(snapshot.grid))
+        lines.append(grid_label(snapshot.grid, by_choice=snapshot.off_grid_by_choice))
     if snapshot.sitemaster_running is False:
         lines.append("Powerwalls stopped: no power readings")
     else:
@@ -153,7 +157,7 @@ def tooltip(snapshot: Snapshot, now: float, units: Units = DEFAULT_UNITS) -> str
 def status_line(snapshot: Snapshot) -> str:
     if snapshot.connectivity is not Connectivity.ONLINE:
         return STATUS_LINES[snapshot.connectivity]
-    grid = grid_label(snapshot.grid) if snapshot.grid else ""
+    grid = grid_label(snapshot.grid, by_choice=snapshot.off_grid_by_choice) if snapshot.grid else ""
     soe = "" if snapshot.soe_percent is None else f"{snapshot.soe_percent:.0f} %"
     return " · ".join(part for part in (soe, grid) if part)
 
@@ -272,7 +276,24 @@ def event_body(event: Event) -> str:
             else f"The grid went down at {when}."
         )
         charge = f", now {soe:.0f} %" if soe is not None else ""
+        if data.get("while_off_grid_by_choice"):
+            lead = (
+                f"The grid failed at {when} while the house was off grid by choice: "
+                "reconnecting will not bring power back until it returns."
+            )
         return f"{lead} The house is running on the Powerwall{charge}.{_lasts(event)}"
+    if kind is EventKind.OFF_GRID_CHOSEN:
+        who = "pwtray took" if data.get("by_pwtray") else "The house left"
+        verb = "the house off the grid" if data.get("by_pwtray") else "the grid"
+        when = clock_time(_number(event, "started_at") or event.at)
+        charge = f", now {soe:.0f} %" if soe is not None else ""
+        return (
+            f"{who} {verb} on purpose at {when}; it runs on the Powerwall{charge}. "
+            "This is not an outage: reconnect from Operation mode and reserve when you want."
+        )
+    if kind is EventKind.BACK_ON_GRID:
+        away = describe_duration(_number(event, "duration_s") or 0)
+        return f"The house is connected to the grid again after {away} off grid by choice."
     if kind is EventKind.GRID_RESTORED:
         body = f"The grid is back after {describe_duration(_number(event, 'duration_s') or 0)}."
         supplied = _number(event, "energy_wh")
@@ -319,6 +340,10 @@ def event_body(event: Event) -> str:
         return body
     if kind is EventKind.INTERNAL_ERROR:
         return INTERNAL_ERROR
+    if kind is EventKind.HISTORY_FAILING:
+        return (
+            f"{data.get('reason', '')} Monitoring and notifications go on; charts will have a gap."
+        )
     if kind is EventKind.ACTION_FAILED:
         return _action_failed_body(event)
     if kind in _SHUTDOWN_KINDS:
@@ -329,6 +354,8 @@ def event_body(event: Event) -> str:
 EVENT_TITLES = {
     EventKind.GRID_OUTAGE: "Grid outage",
     EventKind.GRID_RESTORED: "Grid restored",
+    EventKind.OFF_GRID_CHOSEN: "Off grid by choice",
+    EventKind.BACK_ON_GRID: "Back on the grid",
     EventKind.RESERVE_REACHED: "Battery at backup reserve",
     EventKind.BATTERY_FULL: "Battery full",
     EventKind.SOE_BELOW: "Battery low",
@@ -344,6 +371,7 @@ EVENT_TITLES = {
     EventKind.NEW_ALERT: "Gateway alert",
     EventKind.RESUMED: "Back from sleep",
     EventKind.INTERNAL_ERROR: "pwtray hit an internal error",
+    EventKind.HISTORY_FAILING: "History is not being recorded",
     EventKind.ACTION_FAILED: "Action failed",
     EventKind.SHUTDOWN_PENDING: "Shutting down this computer",
     EventKind.SHUTDOWN_CANCELLED: "Shutdown cancelled",

@@ -51,6 +51,7 @@ class Memory:
     full_latched: bool = False
     unreachable_since: float | None = None
     unreachable_told: bool = False
+    chosen_off_grid_since: float | None = None  # off grid on purpose (by pwtray or the owner)
     alerts_seen: frozenset[tuple[int, str]] | None = None  # None until the first reading
 
 
@@ -61,9 +62,14 @@ def derive(
     settings: EventSettings = EventSettings(),
     *,
     expected_operation: tuple[str, float] | None = None,
+    expected_off_grid: bool = False,
 ) -> tuple[list[Event], Memory]:
-    """Events for the step from ``previous`` to ``current``, and the memory to pass next time."""
+    """Events for the step from ``previous`` to ``current``, and the memory to pass next time.
+
+    ``expected_off_grid``: pwtray itself just took the house off grid (a command).
+    """
     events: list[Event] = []
+    memory = _chosen_off_grid(current, memory, events, expected=expected_off_grid)
     memory = _grid(previous, current, memory, events)
     memory = _battery(previous, current, memory, settings, events)
     memory = _connectivity(previous, current, memory, settings, events)
@@ -75,13 +81,54 @@ def derive(
 
 
 # ---------------------------------------------------------------------- grid
+GRID_PRESENT_V = 90.0  # the grid side of the gateway still has this: the grid itself is there
+
+
+def grid_present(snapshot: Snapshot) -> bool | None:
+    """Whether the grid itself has power, from the site meter's voltage (None: not reported).
+
+    Off grid with the grid still live on the site meter means the house left the grid on
+    purpose (pwtray's or the Tesla app's "Go off grid"); in an outage the grid side is dead.
+    """
+    if snapshot.grid_voltage_v is None:
+        return None
+    return snapshot.grid_voltage_v >= GRID_PRESENT_V
+
+
+def _chosen_off_grid(
+    current: Snapshot, memory: Memory, events: list[Event], *, expected: bool
+) -> Memory:
+    """Off grid by choice: told calmly, never as the outage alarm — unless the grid itself then
+    fails, which ``_grid`` tells as an outage."""
+    grid = current.grid
+    if grid is None:
+        return memory
+    chosen = memory.chosen_off_grid_since
+    leaving = chosen is None and memory.outage_started_at is None and grid.off_grid
+    if leaving and (expected or grid_present(current) is True):
+        data: dict[str, float | str] = {"started_at": current.taken_at}
+        if current.soe_percent is not None:
+            data["soe"] = current.soe_percent
+        if expected:
+            data["by_pwtray"] = 1.0
+        events.append(Event(EventKind.OFF_GRID_CHOSEN, Severity.INFO, current.taken_at, data))
+        return replace(memory, chosen_off_grid_since=current.taken_at)
+    if chosen is not None and grid is GridState.CONNECTED:
+        data = {"duration_s": max(0.0, current.taken_at - chosen)}
+        events.append(Event(EventKind.BACK_ON_GRID, Severity.INFO, current.taken_at, data))
+        return replace(memory, chosen_off_grid_since=None)
+    return memory
+
+
 def _grid(
     previous: Snapshot | None, current: Snapshot, memory: Memory, events: list[Event]
 ) -> Memory:
     grid = current.grid
     if grid is None:
         return memory  # nothing read this time: an outage in progress stays in progress
-    if memory.outage_started_at is None and grid.off_grid:
+    chosen = memory.chosen_off_grid_since is not None
+    dead = grid_present(current) is False
+    if memory.outage_started_at is None and grid.off_grid and (not chosen or dead):
         first_reading = previous is None or previous.grid is None
         started = current.taken_at
         data: dict[str, float | str] = {"started_at": started, "grid": grid.value}
@@ -91,6 +138,8 @@ def _grid(
             data["soe"] = current.soe_percent
         if current.estimates.time_to_empty_s is not None:
             data["time_to_empty_s"] = current.estimates.time_to_empty_s
+        if chosen:
+            data["while_off_grid_by_choice"] = 1.0
         events.append(Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, current.taken_at, data))
         discharged = current.counters.battery_exported_wh if current.counters else None
         return replace(

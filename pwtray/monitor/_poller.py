@@ -109,6 +109,7 @@ class Poller:
         self._missing: set[str] = set()
         self._grid_since = restored_at  # when the grid last came back (from the history)
         self._expected: tuple[str, float, float] | None = None  # mode, reserve, until (wall)
+        self._off_grid_expected_until = 0.0  # pwtray sent "go off grid" (wall time it expires)
         self._told: set[str] = set()  # internal faults logged in the current failure streak
         self._told_for_good: set[str] = set()  # faults of history and listeners: once per run
         self._cycle_task: asyncio.Task[Snapshot] | None = None
@@ -143,6 +144,23 @@ class Poller:
         self._schedule = schedule
         self._due.schedule = schedule
 
+    @property
+    def history(self) -> HistorySink | None:
+        return self._history
+
+    @history.setter
+    def history(self, history: HistorySink | None) -> None:
+        self._history = history
+
+    def announce(self, events: list[Event]) -> None:
+        """Tell the listeners of events that did not come from a reading (a command's result,
+        a history that stopped recording), with the current snapshot."""
+        for listener in list(self._listeners):
+            try:
+                listener(self._snapshot, events)
+            except Exception as exc:  # noqa: BLE001 - one listener must not stop the others
+                self._tell(f"listener-{id(listener)}", "a listener failed", exc, for_good=True)
+
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(snapshot, events)`` after every cycle; returns the unsubscribe."""
         self._listeners.append(listener)
@@ -175,6 +193,10 @@ class Poller:
         """pwtray itself changed these: for a while, don't report the change as made elsewhere."""
         until = self._clock.wall() + EXPECT_OPERATION_S
         self._expected = (mode, round(reserve_percent, 1), until)
+
+    def expect_off_grid(self) -> None:
+        """pwtray itself is taking the house off grid: that is no outage (for a while)."""
+        self._off_grid_expected_until = self._clock.wall() + EXPECT_OPERATION_S
 
     async def stop(self, grace_s: float = 2.0) -> None:
         """After cancelling ``run()``: let a cycle in flight finish (briefly), else cancel it.
@@ -391,8 +413,15 @@ class Poller:
             self._memory,
             self.settings,
             expected_operation=None if expected is None else expected[:2],
+            expected_off_grid=wall < self._off_grid_expected_until,
         )
-        snapshot = replace(snapshot, grid_since=self._grid_since_after(events))
+        if self._memory.chosen_off_grid_since is not None:
+            self._off_grid_expected_until = 0.0  # seen: the memory carries it from here
+        snapshot = replace(
+            snapshot,
+            grid_since=self._grid_since_after(events),
+            off_grid_by_choice=self._memory.chosen_off_grid_since is not None,
+        )
         self._publish(snapshot, events)
         return snapshot
 
@@ -400,7 +429,10 @@ class Poller:
         """When the grid went down (the outage's start) or came back (the restore)."""
         if self._memory.outage_started_at is not None:
             return self._memory.outage_started_at
-        restored = [e.at for e in events if e.kind is EventKind.GRID_RESTORED]
+        if self._memory.chosen_off_grid_since is not None:
+            return self._memory.chosen_off_grid_since
+        back = (EventKind.GRID_RESTORED, EventKind.BACK_ON_GRID)
+        restored = [e.at for e in events if e.kind in back]
         if restored:
             self._grid_since = restored[-1]
         return self._grid_since  # None: up since before pwtray watched
@@ -440,14 +472,6 @@ class Poller:
                 self._history.record(snapshot, events)
             except Exception as exc:  # noqa: BLE001 - history must never stop monitoring
                 self._tell("history", "could not record history", exc, for_good=True)
-        self._notify(snapshot, events)
-
-    def announce(self, events: list[Event]) -> None:
-        """Tell the listeners of events that are not readings (what the app itself did, say),
-        with the current snapshot; the history is not touched."""
-        self._notify(self._snapshot, events)
-
-    def _notify(self, snapshot: Snapshot, events: list[Event]) -> None:
         for listener in list(self._listeners):
             try:
                 listener(snapshot, events)

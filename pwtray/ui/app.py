@@ -53,9 +53,9 @@ def display_problem() -> str | None:
         return None
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         return (
-            "pwtray needs a graphical desktop, and this session has none (neither DISPLAY nor "
-            "WAYLAND_DISPLAY is set). Start it from your desktop session, or use "
-            "`pwtray status` in a terminal."
+            "this session has no graphical desktop (neither DISPLAY nor WAYLAND_DISPLAY is "
+            "set), and the tray app needs one: start pwtray from your desktop session, or use "
+            "`pwtray status` for a reading in this terminal."
         )
     return None
 

@@ -19,6 +19,16 @@ from pwtray import __version__
 
 
 def run_selftest() -> int:
+    from pwtray.ui.app import EXIT_NO_DESKTOP, display_problem
+
+    problem = display_problem()
+    if problem:
+        print(
+            f"pwtray: {problem} (The self-test also runs without one: "
+            "QT_QPA_PLATFORM=offscreen pwtray --selftest.)",
+            file=sys.stderr,
+        )
+        return EXIT_NO_DESKTOP
     app = QApplication.instance() or QApplication(sys.argv[:1])
     failures = 0
 
@@ -35,8 +45,10 @@ def run_selftest() -> int:
             mark = "ok"
         print(f"[{mark:>4}] {name}: {detail} ({(time.perf_counter() - started) * 1000:.0f} ms)")
 
-    print(f"pwtray {__version__} self-test on {sys.platform}, Python {sys.version.split()[0]}, "
-          f"Qt platform {QApplication.platformName()}")  # fmt: skip
+    print(
+        f"pwtray {__version__} self-test on {sys.platform}, Python {sys.version.split()[0]}, "
+        f"Qt platform {QApplication.platformName()}"
+    )
     check("modules", True, _imports)
     check("Qt binding keeps references", True, qt_binding_keeps_references)
     check("main window and charts", True, _window)

@@ -376,7 +376,10 @@ class MainWindow(QMainWindow):
         file_menu.addAction("Export &outage log as CSV…", self.ask_export_outages)
         file_menu.addSeparator()
         close = QAction("&Close window", self)
-        close.setShortcuts([QKeySequence("Ctrl+W"), QKeySequence(QKeySequence.StandardKey.Close)])
+        # Ctrl+W, and the platform's own Close key where it differs (the same key twice makes
+        # Qt call the shortcut ambiguous and run neither: Ctrl+W did nothing on Linux).
+        keys = {QKeySequence("Ctrl+W"), QKeySequence(QKeySequence.StandardKey.Close)}
+        close.setShortcuts(sorted(keys, key=lambda k: k.toString()))
         close.triggered.connect(self.close)
         file_menu.addAction(close)
         view = self.menuBar().addMenu("&View")

@@ -147,3 +147,43 @@ async def test_the_demo_never_shuts_the_computer_down(tmp_path: Path) -> None:
         assert core.shutdown.config.dry_run
     finally:
         await core.close()
+
+
+async def test_history_on_a_full_disk_is_told_then_attached_once_there_is_room(
+    small_disk: Path, tmp_path: Path, sim: Simulator
+) -> None:
+    from tests.disks import fill_up
+    from tests.fakeclock import FakeClock
+
+    clock = FakeClock()
+    fill_up(small_disk)
+    settings_path = tmp_path / "settings.toml"
+    save(
+        Settings(connection=Connection(host=sim.address, fingerprint=sim.fingerprint)),
+        settings_path,
+    )
+    secrets = SessionSecrets()
+    secrets.set(sim.address, PASSWORD)
+    core = await Core.start(
+        CliOptions(),
+        settings_path=settings_path,
+        data_folder=small_disk,
+        log_folder=tmp_path / "log",
+        secrets=secrets,
+        clock=clock,
+    )
+    try:
+        (note,) = core.notes
+        assert note.title == "History is not being recorded"
+        assert "disk is full" in note.body
+        await core.site.commands.refresh()
+        assert core.site.snapshot.connectivity is Connectivity.ONLINE  # monitoring goes on
+        (small_disk / "filler").unlink()
+        await until(lambda: clock.next_deadline() is not None)  # the retry waits its turn
+        clock.advance(600)
+        await until(lambda: core.site.history is not None, what="the history to open")
+        await core.site.commands.refresh()
+        assert core.site.history is not None
+        assert core.site.history.counts()["samples"] == 1  # recording from now on
+    finally:
+        await core.close()

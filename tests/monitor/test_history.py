@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,10 +17,12 @@ from pwtray.monitor import (
     Event,
     EventKind,
     HistoryStore,
+    HistoryUnavailableError,
     ReadTimes,
     Severity,
     Snapshot,
 )
+from tests.disks import fill_up
 
 UTC = dt.UTC
 DAY = 86_400
@@ -139,6 +142,11 @@ def test_a_counter_reset_never_gives_negative_energy(tmp_path: Path) -> None:
     history.close()
 
 
+def live(t: float) -> Snapshot:
+    """An ordinary live reading at ``t``, grid up."""
+    return snapshot(t, 60, GridState.CONNECTED, 1000 + t % 1000, 5000 + t % 1000)
+
+
 def snapshot(t: float, soe: float, grid: GridState, discharged: float, load: float) -> Snapshot:
     return Snapshot(
         taken_at=t,
@@ -198,19 +206,66 @@ def test_a_corrupt_file_is_moved_aside_and_a_fresh_history_starts(tmp_path: Path
     history.close()
 
 
-def test_a_locked_file_is_moved_aside(tmp_path: Path) -> None:
+def test_a_file_another_program_holds_is_left_alone(tmp_path: Path) -> None:
     path = tmp_path / "history.sqlite"
     sqlite3.connect(path).execute("CREATE TABLE x (y)").connection.commit()
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
-        history = HistoryStore(path, clock=Clock(START), tz=UTC)
-        assert history.recovered is not None
-        assert "locked" in history.recovered
-        history.close()
+        with pytest.raises(HistoryUnavailableError, match="another program is using it"):
+            HistoryStore(path, clock=Clock(START), tz=UTC)
+        assert not [p for p in tmp_path.iterdir() if ".broken-" in p.name]  # not "damaged"
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+def test_a_full_disk_at_start_keeps_the_history_and_says_why(small_disk: Path) -> None:
+    path = small_disk / "history.sqlite"
+    clock = Clock(START)
+    history = HistoryStore(path, clock=clock, tz=UTC)
+    fill(history, START, START + 600, 5)
+    history.close()
+    for extra in small_disk.glob("history.sqlite-*"):
+        extra.unlink()  # a clean shutdown: the next start must create them again
+    fill_up(small_disk)
+    with pytest.raises(HistoryUnavailableError, match="disk is full"):
+        HistoryStore(path, clock=clock, tz=UTC)
+    assert not [p for p in small_disk.iterdir() if ".broken-" in p.name]  # never "damaged"
+    (small_disk / "filler").unlink()  # space freed: the same history opens, all there
+    again = HistoryStore(path, clock=clock, tz=UTC)
+    assert again.counts()["samples"] == 120
+    again.close()
+
+
+def test_a_disk_that_fills_up_later_is_told_once_and_recording_resumes(small_disk: Path) -> None:
+    clock = Clock(START)
+    history = HistoryStore(small_disk / "history.sqlite", clock=clock, tz=UTC)
+    told: list[str | None] = []
+    history.on_problem = told.append
+    fill_up(small_disk)
+    for i in range(200):  # a few minutes of polling on a full disk
+        clock.now = START + 5 * i
+        history.record(live(START + 5 * i), [])
+    assert len(told) == 1
+    assert told[0] is not None
+    assert "disk is full" in told[0]
+    (small_disk / "filler").unlink()
+    history.record(live(START + 2000), [])
+    assert told == [told[0], None]  # and "recorded again" once
+    history.close()
+
+
+def test_a_read_only_folder_keeps_the_history_and_says_why(small_disk: Path) -> None:
+    path = small_disk / "history.sqlite"
+    history = HistoryStore(path, clock=Clock(START), tz=UTC)
+    history.close()
+    for extra in small_disk.glob("history.sqlite-*"):
+        extra.unlink()
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    with pytest.raises(HistoryUnavailableError, match=r"cannot be written|cannot be opened"):
+        HistoryStore(path, clock=Clock(START), tz=UTC)
+    assert path.exists()
 
 
 def test_reopening_keeps_everything_and_the_schema_version(tmp_path: Path) -> None:

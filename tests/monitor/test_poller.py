@@ -60,8 +60,16 @@ class Run:
         return self.poller.snapshot.connectivity
 
     async def settle(self) -> None:
-        """Until the poller waits for its next cycle (its reads are real I/O)."""
-        await until(lambda: self.poller.parked, what="the poller to finish its cycle")
+        """Until the poller waits for its next cycle (its reads are real I/O) — with its sleep
+        on the clock, which starts a moment after it parks (or waiting for the user)."""
+
+        def waiting() -> bool:
+            if not self.poller.parked:
+                return False
+            user = self.poller.snapshot.connectivity.waits_for_user
+            return user or self.clock.next_deadline() is not None
+
+        await until(waiting, what="the poller to finish its cycle")
 
     async def step(self, seconds: float = SCHEDULE.fast_s) -> None:
         """Advance the clock; if that ends the poller's wait, let it do what is due (a cycle,
