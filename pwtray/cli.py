@@ -113,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.add_argument("--json", action="store_true", help="print one JSON object")
     status.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for replies")
+    _add_cloud_commands(commands)
     return parser
 
 
@@ -121,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "status":
         return status_command(args, sys.stdout, sys.stderr)
+    if args.command == "cloud":
+        return cloud_command(args, sys.stdout, sys.stderr)
     if args.autostart:
         from pwtray.settings import autostart
 
@@ -203,6 +206,13 @@ def status_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if snapshot.connectivity is Connectivity.AUTH_REQUIRED and password is None:
             print(f"pwtray status: set {PASSWORD_ENV} to the gateway's password.", file=err)
         return exit_code(snapshot.problem)
+    if snapshot.grid is None and snapshot.soe_percent is None:
+        print(
+            "pwtray status: this gateway reports neither the grid state nor a battery (a Tesla "
+            "solar inverter without a Powerwall?); there is nothing for pwtray to watch.",
+            file=err,
+        )
+        return EXIT_PROTOCOL
     if args.json:
         print(json.dumps(as_json(reading)), file=out)
     else:
@@ -279,6 +289,131 @@ def exit_code(problem: BaseException | None) -> int:
     if isinstance(problem, GatewayError):
         return EXIT_PROTOCOL if isinstance(problem, GatewayProtocolError) else EXIT_UNREACHABLE
     return EXIT_INTERNAL
+
+
+# ---------------------------------------------------------------------- pwtray cloud …
+EXIT_CLOUD = 9
+CLOUD_TOKEN_ENV = "PWTRAY_CLOUD_REFRESH_TOKEN"  # noqa: S105 - the variable's name, not a token
+
+
+def _add_cloud_commands(commands: Any) -> None:
+    from pwtray.cloud import DEFAULT_AUTH_URL, DEFAULT_CLOUD_URL
+
+    cloud = commands.add_parser(
+        "cloud",
+        help="connect pwtray to your Tesla account (Fleet API), show or end that connection",
+        description=(
+            "Tesla's cloud is used only for changes the gateway refuses locally; its calls are "
+            "metered, so pwtray never polls it. Tokens live in the system keyring. Exit codes: "
+            "0 ok, 2 usage, 3 sign-in needed or refused, 4 unreachable, 9 other cloud error."
+        ),
+    )
+    actions = cloud.add_subparsers(dest="cloud_command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--client-id", required=True, help="your app's client ID (developer.tesla.com)"
+    )
+    common.add_argument("--cloud-url", default=DEFAULT_CLOUD_URL, help="Fleet API base URL")
+    common.add_argument("--auth-url", default=DEFAULT_AUTH_URL, help="Tesla sign-in base URL")
+    common.add_argument("--cloud-ca", help="trust this CA file instead of the system's")
+    common.add_argument("--din", help="the local gateway's DIN, to pick the site")
+    login = actions.add_parser(
+        "login",
+        parents=[common],
+        help="sign in (browser, or --paste a refresh token)",
+        description="Sign in in the browser, or with --paste a refresh token from "
+        f"{CLOUD_TOKEN_ENV} or a prompt.",
+    )
+    login.add_argument("--paste", action="store_true", help="use a refresh token got elsewhere")
+    login.add_argument(
+        "--port",
+        type=int,
+        default=8765,
+        help="port of your registered http://localhost:PORT/callback",
+    )
+    status = actions.add_parser(
+        "status", parents=[common], help="read the site's settings from Tesla's cloud once"
+    )
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+    actions.add_parser("logout", help="forget the Tesla tokens (keyring)")
+
+
+def cloud_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from pwtray.cloud import CloudError
+    from pwtray.settings import KeyringTokenStore
+
+    store = KeyringTokenStore()
+    try:
+        if args.cloud_command == "logout":
+            store.clear()
+            print("Signed out: the Tesla tokens are gone from the keyring.", file=out)
+            return EXIT_OK
+        result = asyncio.run(_cloud(args, store, out, err))
+    except ValueError as exc:
+        print(f"pwtray cloud: {exc}", file=err)
+        return EXIT_USAGE
+    except CloudError as exc:
+        print(f"pwtray cloud: {exc}", file=err)
+        return _cloud_exit_code(exc)
+    finally:
+        if store.problem:
+            print(f"pwtray cloud: {store.problem}", file=err)
+    return result
+
+
+async def _cloud(args: argparse.Namespace, store: Any, out: TextIO, err: TextIO) -> int:
+    import webbrowser
+
+    from pwtray.cloud import FleetClient, sign_in_with_browser, sign_in_with_refresh_token
+
+    urls = {"auth_url": args.auth_url, "ca_path": args.cloud_ca}
+    pasted = os.environ.get(CLOUD_TOKEN_ENV)
+    if args.cloud_command == "login" and args.paste and not pasted:
+        pasted = getpass.getpass("Refresh token (not shown): ")
+    if pasted and (args.cloud_command == "status" or args.paste):
+        await sign_in_with_refresh_token(args.client_id, pasted, store, **urls)
+    elif args.cloud_command == "login":
+
+        def open_browser(url: str) -> None:
+            print(f"Opening Tesla's sign-in page. If no browser opens, visit:\n  {url}", file=err)
+            webbrowser.open(url)
+
+        await sign_in_with_browser(
+            args.client_id,
+            store,
+            open_browser=open_browser,
+            port=args.port,
+            cloud_url=args.cloud_url,
+            **urls,
+        )
+    async with FleetClient(args.client_id, store, cloud_url=args.cloud_url, **urls) as client:
+        choice = await client.connect(args.din)
+        if args.cloud_command == "login":
+            matched = "" if choice.matched_din or not args.din else " (its DIN is not --din)"
+            print(
+                f"Signed in. Site: {choice.site.name} (energy site {choice.site.site_id}, "
+                f"gateway {choice.site.gateway_din}){matched}; region {client.cloud_url}",
+                file=out,
+            )
+            return EXIT_OK
+        settings = await client.read_settings()
+    reading = {f: getattr(settings, f) for f in settings.__struct_fields__}
+    reading["gateway_dins"] = list(settings.gateway_dins)
+    if args.json:
+        print(json.dumps(reading), file=out)
+    else:
+        print("\n".join(f"{name:<24}{value}" for name, value in reading.items()), file=out)
+    return EXIT_OK
+
+
+def _cloud_exit_code(exc: Exception) -> int:
+    from pwtray.cloud import CloudUnreachableError, SignInFailedError, SignInRequiredError
+
+    if isinstance(exc, SignInRequiredError | SignInFailedError):
+        return EXIT_AUTH
+    if isinstance(exc, CloudUnreachableError):
+        return EXIT_UNREACHABLE
+    return EXIT_CLOUD
 
 
 if __name__ == "__main__":

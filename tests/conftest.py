@@ -61,6 +61,7 @@ def sim_factory() -> Iterator[SimFactory]:
     def start(**overrides: Any) -> Simulator:
         overrides.setdefault("password", PASSWORD)
         overrides.setdefault("start", SIM_START)
+        overrides.setdefault("speed", 0.0)  # simulated time moves only when a test says
         sim = Simulator(SimulatorConfig(**overrides)).start()
         started.append(sim)
         return sim

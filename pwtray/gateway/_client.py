@@ -92,6 +92,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 LOGIN = "/api/login/Basic"
+# What firmware 1.x accepts on /api/operation (the seed: "autonomous" gives a server error).
+LEGACY_MODES = frozenset({"self_consumption", "backup"})
 DEFAULT_LOCKOUT_S = 300.0
 RETRY_AFTER_FLOOR_S = 30.0  # "Retry-After: 1" must not turn into a login a second
 RETRY_AFTER_CAP_S = 3600.0  # a huge or far-future value must not silence pwtray for days
@@ -463,7 +465,13 @@ class GatewayClient:
         mode_value = mode.value if isinstance(mode, m.OperationMode) else str(mode)
         m.OperationMode(mode_value)  # ValueError for a mode the gateway does not have
         reserve_api = round(app_to_api(reserve_app_percent), 2)
-        key = "mode" if await self.generation() is Generation.LEGACY else "real_mode"
+        legacy = await self.generation() is Generation.LEGACY
+        if legacy and mode_value not in LEGACY_MODES:
+            # The seed: firmware 1.x answers a server error to these; nothing is sent.
+            raise RequestRefusedError(
+                "/api/operation", 400, f"firmware 1.x does not offer the mode {mode_value}"
+            )
+        key = "mode" if legacy else "real_mode"
         body = {key: mode_value, "backup_reserve_percent": reserve_api}
         await self._call("POST", "/api/operation", m.Operation, json_body=body)
         await self.config_completed()

@@ -8,6 +8,8 @@ name kept with ``msgspec.field(name=...)``. Powers are in W, energies in Wh.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import enum
 from typing import Annotated, Any
 
@@ -394,11 +396,37 @@ class Registration(Model, frozen=True, kw_only=True):
 
 # ---------------------------------------------------------------------- networks
 class IpNetwork(Model, frozen=True, kw_only=True):
+    """One address of an interface: ``ip``/``mask`` (dotted) until firmware 22, ``IP``/``Mask``
+    (the mask as base64 bytes, ``"////AA=="`` = /24) from firmware 23 (23.28 and 23.44 sets)."""
+
     ip: str = ""
     mask: str = ""
+    ip_23: str = msgspec.field(name="IP", default="")
+    mask_23: str = msgspec.field(name="Mask", default="")
+
+    @property
+    def address(self) -> str:
+        return self.ip or self.ip_23
+
+    @property
+    def prefix(self) -> int | None:
+        """The network's prefix length, from either mask form."""
+        if self.mask:
+            parts = self.mask.split(".")
+            if len(parts) == 4 and all(p.isdigit() for p in parts):
+                return sum(bin(int(p) & 255).count("1") for p in parts)
+        if self.mask_23:
+            try:
+                raw = base64.b64decode(self.mask_23, validate=True)
+            except (binascii.Error, ValueError):
+                return None
+            return sum(bin(byte).count("1") for byte in raw) if len(raw) in (4, 16) else None
+        return None
 
 
 class ExtraIp(Model, frozen=True, kw_only=True):
+    """A further address of an interface (current firmware; the gateway's own wired side)."""
+
     ip: str = ""
     netmask: int | str | None = None
 
@@ -452,9 +480,19 @@ class Network(Model, frozen=True, kw_only=True):
 
     @property
     def addresses(self) -> list[str]:
+        """Every address of this network, with its prefix where known (``192.0.2.7/24``)."""
+        found: list[str] = []
         if self.iface_network_info is not None:
-            return [n.ip for n in self.iface_network_info.ip_networks if n.ip]
-        return [self.ip_address] if self.ip_address else []
+            for n in self.iface_network_info.ip_networks:
+                if n.address:
+                    found.append(f"{n.address}/{n.prefix}" if n.prefix else n.address)
+        for extra in self.extra_ips:
+            if extra.ip:
+                bits = extra.netmask if isinstance(extra.netmask, int) else None
+                found.append(f"{extra.ip}/{bits}" if bits else extra.ip)
+        if not found and self.ip_address:
+            found.append(self.ip_address)
+        return found
 
 
 class SystemNetwork(Model, frozen=True, kw_only=True):

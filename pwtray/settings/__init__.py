@@ -1,6 +1,7 @@
 """Settings, secrets, logging and start-at-login. A leaf: it imports only ``pwtray.kinds``."""
 
 from pwtray.settings import _autostart as autostart
+from pwtray.settings._cloud_tokens import KeyringTokenStore
 from pwtray.settings._logging import log_dir, setup_logging
 from pwtray.settings._private import private_file, private_folder
 from pwtray.settings._redact import RedactingFilter, redact
@@ -36,6 +37,7 @@ __all__ = [
     "Display",
     "History",
     "KeyringSecrets",
+    "KeyringTokenStore",
     "Loaded",
     "Notifications",
     "Nut",

@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
+from . import cloud as cloud_sim
 from ._config import ScenarioError, SimulatorConfig
 from ._simulator import Simulator
 from ._timeline import SCENARIOS
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="a site without solar meters: /api/meters/solar answers null",
     )
+    cloud_sim.add_arguments(parser)
     return parser
 
 
@@ -143,6 +145,12 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    try:
+        cloud = cloud_sim.start_from_arguments(args, sim, cloud_sim.din_for_serial(args.serial))
+    except (ValueError, OSError) as exc:
+        sim.stop()
+        print(f"pwtray-sim: cannot start the simulated cloud: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, ValueError) else 1
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -151,9 +159,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"listening on {sim.http_url} (plain HTTP)", flush=True)
     if args.replay:
         print(f"replaying {args.replay} (firmware {sim.identity.firmware})", flush=True)
+    if cloud is not None:
+        print(cloud_sim.banner(cloud), flush=True)
     try:
         stop.wait()
     finally:
+        if cloud is not None:
+            cloud.stop()
         sim.stop()
     return 0
 

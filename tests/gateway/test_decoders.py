@@ -286,3 +286,21 @@ def test_values_at_the_edges_of_the_ranges() -> None:
     site = sample("site_info.json")
     site["max_site_meter_power_kW"] = 1e9  # what gateways send to mean "no limit"
     decode("/api/site_info", json.dumps(site).encode(), m.SiteInfo)
+
+
+def test_networks_on_firmware_23_show_their_addresses() -> None:
+    # 23.x sends "IP"/"Mask" (base64) and leaves IP empty; the address is in extra_ips.
+    body = (SETS / "pypowerwall-23.28-bogus" / "networks.json").read_bytes()
+    networks = {n.label: n for n in decode("/api/networks", body, list[m.Network])}
+    ethernet = networks["ethernet_tesla_internal_default"]
+    assert ethernet.addresses == [f"{json.loads(body)[0]['extra_ips'][0]['ip']}/24"]
+    assert networks["gsm_tesla_internal_default"].addresses == []  # no address: none made up
+
+
+def test_older_networks_keep_their_dotted_masks() -> None:
+    networks = decode(
+        "/api/networks", json.dumps(sample("networks.json")).encode(), list[m.Network]
+    )
+    shown = [a for n in networks for a in n.addresses]
+    assert shown
+    assert all("/" in a for a in shown)  # every address with its prefix

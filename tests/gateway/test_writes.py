@@ -101,3 +101,11 @@ async def test_rename_the_site(sim_factory: SimFactory) -> None:
     sim = sim_factory()
     async with client_for(sim) as gw:
         assert (await gw.set_site_name("Cabin")).site_name == "Cabin"
+
+
+async def test_firmware_1x_is_not_sent_a_mode_it_refuses(sim_factory: SimFactory) -> None:
+    sim = sim_factory(firmware="1.15.0")
+    async with client_for(sim) as gw:
+        with pytest.raises(RequestRefusedError, match="does not offer the mode autonomous"):
+            await gw.set_operation(OperationMode.AUTONOMOUS, 30)
+    assert not [r for r in sim.requests() if r.method == "POST"]

@@ -10,21 +10,20 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from pwtray.core import Site
-from pwtray.gateway import OperationMode
-from pwtray.monitor import SYSTEM_CLOCK
 from pwtray.simulator import Simulator
 from pwtray.ui.mode_dialog import ModeReserveDialog
 from tests.conftest import SimFactory
 from tests.core.helpers import site_for
+from tests.fakeclock import FakeClock
+from tests.timepump import time_passes
 from tests.ui.conftest import until
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 
 def dialog_for(qtbot: QtBot, sim: Simulator) -> tuple[ModeReserveDialog, Site]:
-    """The dialog on a site's commands, as the app opens it (real time: the gateway's
-    transitions take real seconds)."""
-    site = site_for(sim, clock=SYSTEM_CLOCK)
+    """The dialog on a site's commands, as the app opens it."""
+    site = site_for(sim)
     dialog = ModeReserveDialog(site.commands, charge_percent=64.0)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -42,17 +41,16 @@ def test_old_firmware_writes_and_reads_back(
         assert dialog.current.text() == (
             "Now: Self-powered, backup reserve 20 % (gateway value 24.0 %)."
         )
-        dialog.mode_buttons[OperationMode.AUTONOMOUS].setChecked(True)
         dialog.spin.setValue(35)
         assert "stores this as 38.2 %" in dialog.api_value.text()
         dialog.apply_button.click()
         await until(lambda: dialog.outcome.text().startswith("✔"), what="the read-back")
         assert dialog.outcome.text() == (
-            "✔ Saved. The gateway confirms: Time-based control, backup reserve 35 % "
+            "✔ Saved. The gateway confirms: Self-powered, backup reserve 35 % "
             "(gateway value 38.2 %)."
         )
-        assert sim.state()["mode"] == "autonomous"
-        assert site.snapshot.mode is OperationMode.AUTONOMOUS  # the monitor shows it at once
+        assert sim.state()["reserve_percent"] == 35
+        assert site.snapshot.reserve_percent == 35  # the monitor shows it at once
         dialog.grab().save(str(ARTIFACTS / "dialog-mode-saved.png"))
         dialog.close()
         await site.stop()
@@ -98,12 +96,15 @@ def test_going_off_grid_needs_a_confirmation_and_is_followed(
         box = dialog.confirmation
         assert "run on the Powerwall (now 64 %) and solar" in box.text()
         box.button(QMessageBox.StandardButton.Cancel).click()
-        await asyncio.sleep(0.3)
+        assert not dialog.tasks.busy  # Cancel started nothing that could still send it
         assert not any(r.path.startswith("/api/v2/islanding") for r in sim.requests())
         dialog.grid_button.click()
         confirm = next(b for b in dialog.confirmation.buttons() if b.text() == "Go off grid")
         confirm.click()
-        await until(lambda: dialog.outcome.text() == "✔ Off grid.", 20, "off grid")
+        clock = site.clock
+        assert isinstance(clock, FakeClock)
+        async with time_passes(sim, clock):  # the gateway takes a few seconds to switch
+            await until(lambda: dialog.outcome.text() == "✔ Off grid.", 20, "off grid")
         assert dialog.grid_button.text() == "Reconnect to the grid…"
         assert sim.state()["grid_status"] != "SystemGridConnected"
         assert site.snapshot.off_grid  # refreshed after the command
