@@ -7,8 +7,11 @@ from pwtray.settings._private import private_file, private_folder
 from pwtray.settings._redact import RedactingFilter, redact
 from pwtray.settings._secrets import KeyringSecrets, SecretStore, SessionSecrets, nut_account
 from pwtray.settings._store import (
+    ACTION_NAMES,
     NOTIFICATION_KINDS,
     SCHEMA,
+    Action,
+    Actions,
     Cloud,
     Connection,
     Display,
@@ -18,6 +21,7 @@ from pwtray.settings._store import (
     Nut,
     Polling,
     Settings,
+    Shutdown,
     default_path,
     dumps,
     load,
@@ -25,8 +29,11 @@ from pwtray.settings._store import (
 )
 
 __all__ = [
+    "ACTION_NAMES",
     "NOTIFICATION_KINDS",
     "SCHEMA",
+    "Action",
+    "Actions",
     "Cloud",
     "Connection",
     "Display",
@@ -41,6 +48,7 @@ __all__ = [
     "SecretStore",
     "SessionSecrets",
     "Settings",
+    "Shutdown",
     "autostart",
     "default_path",
     "dumps",
