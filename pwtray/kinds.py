@@ -37,6 +37,12 @@ class EventKind(enum.Enum):
     RESUMED = "resumed"
     INTERNAL_ERROR = "internal_error"
     HISTORY_FAILING = "history_failing"
+    # what pwtray itself did about events (pwtray.core: actions and the shutdown policy)
+    ACTION_FAILED = "action_failed"
+    SHUTDOWN_PENDING = "shutdown_pending"  # the countdown runs: the user may cancel
+    SHUTDOWN_CANCELLED = "shutdown_cancelled"
+    SHUTDOWN_STARTED = "shutdown_started"  # the countdown ended: shutting down (or a dry run)
+    SHUTDOWN_FAILED = "shutdown_failed"  # the system refused or could not be asked
 
 
 __all__ = ["EventKind", "Severity"]

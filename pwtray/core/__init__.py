@@ -5,6 +5,18 @@ pollers, and, for the demo, the simulator); the tray app and ``pwtray status`` b
 The UI gets data and commands only through its bridge to this package.
 """
 
+from pwtray.core._actions import (
+    ActionRun,
+    ActionsConfig,
+    ActionService,
+    ActionSpec,
+    Outcome,
+    RunLog,
+    Trigger,
+    actions_config,
+    join_command,
+    split_command,
+)
 from pwtray.core._cloud import CloudAccount, CloudService, NoCloudAccountError
 from pwtray.core._commands import Applied, ChangeRefusedError, Commands, OperationView, Via
 from pwtray.core._config import CliOptions, Config, Gateway, effective
@@ -12,6 +24,20 @@ from pwtray.core._core import Core, Note, selftest_gateway
 from pwtray.core._doctor import Check, Diagnosis, diagnose, spaced_fingerprint
 from pwtray.core._oneshot import NotSetUpError, one_shot_site
 from pwtray.core._passwords import Passwords
+from pwtray.core._shutdown import (
+    DryRun,
+    LogindBackend,
+    Phase,
+    PowerAction,
+    PowerBackend,
+    PowerError,
+    Reason,
+    ShutdownConfig,
+    ShutdownPolicy,
+    ShutdownState,
+    default_backend,
+    shutdown_config,
+)
 from pwtray.core._site import Site
 from pwtray.core._status import StatusReading, read_status
 from pwtray.core._system_info import SECTIONS, Section, network_info
@@ -19,6 +45,10 @@ from pwtray.core._tasks import Supervisor
 
 __all__ = [
     "SECTIONS",
+    "ActionRun",
+    "ActionService",
+    "ActionSpec",
+    "ActionsConfig",
     "Applied",
     "ChangeRefusedError",
     "Check",
@@ -29,22 +59,40 @@ __all__ = [
     "Config",
     "Core",
     "Diagnosis",
+    "DryRun",
     "Gateway",
+    "LogindBackend",
     "NoCloudAccountError",
     "NotSetUpError",
     "Note",
     "OperationView",
+    "Outcome",
     "Passwords",
+    "Phase",
+    "PowerAction",
+    "PowerBackend",
+    "PowerError",
+    "Reason",
+    "RunLog",
     "Section",
+    "ShutdownConfig",
+    "ShutdownPolicy",
+    "ShutdownState",
     "Site",
     "StatusReading",
     "Supervisor",
+    "Trigger",
     "Via",
+    "actions_config",
+    "default_backend",
     "diagnose",
     "effective",
+    "join_command",
     "network_info",
     "one_shot_site",
     "read_status",
     "selftest_gateway",
+    "shutdown_config",
     "spaced_fingerprint",
+    "split_command",
 ]

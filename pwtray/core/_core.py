@@ -24,9 +24,11 @@ import platformdirs
 
 from pwtray import __version__
 from pwtray.cloud import MemoryTokenStore, TokenStore
+from pwtray.core._actions import ActionService, actions_config
 from pwtray.core._cloud import CloudService, cloud_account
 from pwtray.core._config import CliOptions, Config, Gateway, effective
 from pwtray.core._passwords import Passwords
+from pwtray.core._shutdown import ShutdownPolicy, shutdown_config
 from pwtray.core._site import Site
 from pwtray.core._tasks import Supervisor
 from pwtray.core._ups import UpsService, ups_config
@@ -76,6 +78,8 @@ class Core:
     site: Site
     supervisor: Supervisor
     ups: UpsService
+    actions: ActionService
+    shutdown: ShutdownPolicy
     notes: list[Note] = field(default_factory=list)
     log_path: Path | None = None
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
@@ -157,6 +161,15 @@ class Core:
 
             await prefill_history(demo, history, site.client)
         ups = UpsService(site, secrets)
+        actions = ActionService(
+            site, supervisor, actions_config(loaded.settings), folder=folders.data
+        )
+        await actions.load()
+        site.subscribe(actions.on_update)
+        shutdown = ShutdownPolicy(
+            site, supervisor, ups, shutdown_config(loaded.settings, demo=cli.demo)
+        )
+        site.subscribe(shutdown.on_update)
         core = cls(
             cli,
             loaded.settings,
@@ -166,6 +179,8 @@ class Core:
             site,
             supervisor,
             ups,
+            actions,
+            shutdown,
             notes,
             log_path,
             stack,
@@ -189,6 +204,8 @@ class Core:
 
     async def close(self) -> None:
         log.info("shutting down")
+        await self.shutdown.stop()
+        await self.actions.stop()
         await self.ups.stop()
         await self.supervisor.stop()
         await self.site.stop()
@@ -223,6 +240,8 @@ class Core:
         problem = self.save_settings()
         self.config = effective(settings, self.cli)
         self.site.apply(self.config)
+        self.actions.apply(actions_config(settings))
+        self.shutdown.apply(shutdown_config(settings, demo=self.cli.demo))
         ups_problem = await self.ups.apply(ups_config(settings, self.cli.nut))
         return " ".join(p for p in (problem, ups_problem) if p) or None
 

@@ -79,6 +79,11 @@ class Site:
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         return self.poller.subscribe(listener)
 
+    def announce(self, events: list[Event]) -> None:
+        """Events the app raised itself (an action failed, a shutdown is pending): every
+        listener hears them with the current snapshot, as it hears the monitor's."""
+        self.poller.announce(events)
+
     # ------------------------------------------------------------------ life cycle
     def start(self) -> None:
         """Start polling (once set up); the supervisor restarts it should it ever fail."""

@@ -46,6 +46,14 @@ class Supervisor:
         if task is not None:
             task.cancel()
 
+    async def cancel_and_wait(self, name: str) -> None:
+        """Cancel task ``name`` and wait until it has cleaned up after itself."""
+        task = self._tasks.pop(name, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     async def stop(self) -> None:
         tasks = list(self._tasks.values())
         self._tasks.clear()

@@ -9,6 +9,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from pwtray.core._actions import ActionRun, Outcome, Trigger
 from pwtray.gateway import GatewayError, GridState, OperationMode
 from pwtray.kinds import EventKind
 from pwtray.monitor import Connectivity, Event, Flow, Snapshot, describe_duration
@@ -305,6 +306,10 @@ def event_title(event: Event) -> str:
         return "Off grid" if off_grid_otherwise else "Grid outage"
     if kind is EventKind.SOE_BELOW:
         return f"Battery below {_number(event, 'threshold') or 0:.0f} %"
+    if kind is EventKind.ACTION_FAILED:
+        return f"Action failed: {action_label(str(data.get('action', '')))}"
+    if kind in _SHUTDOWN_KINDS:
+        return _shutdown_title(event)
     return EVENT_TITLES[kind]
 
 
@@ -396,6 +401,10 @@ def event_body(event: Event) -> str:
         return (
             f"{data.get('reason', '')} Monitoring and notifications go on; charts will have a gap."
         )
+    if kind is EventKind.ACTION_FAILED:
+        return _action_failed_body(event)
+    if kind in _SHUTDOWN_KINDS:
+        return _shutdown_body(event)
     return explain(event.problem) or EVENT_TITLES[kind]
 
 
@@ -420,4 +429,143 @@ EVENT_TITLES = {
     EventKind.RESUMED: "Back from sleep",
     EventKind.INTERNAL_ERROR: "pwtray hit an internal error",
     EventKind.HISTORY_FAILING: "History is not being recorded",
+    EventKind.ACTION_FAILED: "Action failed",
+    EventKind.SHUTDOWN_PENDING: "Shutting down this computer",
+    EventKind.SHUTDOWN_CANCELLED: "Shutdown cancelled",
+    EventKind.SHUTDOWN_STARTED: "Shutting down this computer now",
+    EventKind.SHUTDOWN_FAILED: "This computer could not be shut down",
 }
+
+
+# ---------------------------------------------------------------------- actions
+ACTION_LABELS = {
+    Trigger.GRID_OUTAGE: "Grid outage",
+    Trigger.GRID_RESTORED: "Grid restored",
+    Trigger.CHARGE_BELOW: "Charge below the threshold (off grid)",
+    Trigger.TIME_LEFT_BELOW: "Time left below the threshold (off grid)",
+    Trigger.UNREACHABLE: "Gateway unreachable",
+    Trigger.GATEWAY_STOPPED: "Powerwalls stopped",
+}
+
+
+def action_label(trigger: Trigger | str) -> str:
+    if isinstance(trigger, Trigger):
+        return ACTION_LABELS[trigger]
+    try:
+        return ACTION_LABELS[Trigger(trigger)]
+    except ValueError:
+        return trigger or "an action"
+
+
+def run_result(run: ActionRun) -> str:
+    """One line on how a run went: ``✔ done in 0.3 s`` / ``✖ exit code 3 after 1.2 s`` …"""
+    took = f"{run.duration_s:.1f} s"
+    program = run.command[0] if run.command else "the command"
+    if run.outcome is Outcome.OK:
+        return f"✔ done in {took}"
+    if run.outcome is Outcome.FAILED:
+        return f"✖ exit code {run.exit_code} after {took}"
+    if run.outcome is Outcome.TIMED_OUT:
+        return f"✖ still running after {run.timeout_s:.0f} s: stopped"
+    if run.outcome is Outcome.NOT_FOUND:
+        return f"✖ {program} not found"
+    if run.outcome is Outcome.NOT_STARTED:
+        return f"✖ {program} could not start: {run.detail}"
+    if run.outcome is Outcome.SKIPPED:
+        return "Not run: its previous run was still going"
+    return "Stopped when pwtray quit"
+
+
+def _action_failed_body(event: Event) -> str:
+    data = event.data
+    program = f"“{data.get('program') or 'the command'}”"
+    outcome = str(data.get("outcome", ""))
+    if outcome == Outcome.TIMED_OUT.value:
+        timeout = _number(event, "timeout_s") or 0
+        body = f"{program} was still running after {timeout:.0f} s and was stopped."
+    elif outcome == Outcome.NOT_FOUND.value:
+        body = f"{program} was not found: check the path (pwtray runs it without a shell)."
+    elif outcome == Outcome.NOT_STARTED.value:
+        body = f"{program} could not be started: {data.get('detail', 'unknown reason')}."
+    else:
+        body = f"{program} ended with exit code {data.get('exit_code', '?')}."
+    last = data.get("last_output")
+    if last:
+        body += f" It said: {last}"
+    return body + " pwtray tells you again only after it has worked once."
+
+
+# ---------------------------------------------------------------------- shutdown
+_SHUTDOWN_KINDS = frozenset(
+    {
+        EventKind.SHUTDOWN_PENDING,
+        EventKind.SHUTDOWN_CANCELLED,
+        EventKind.SHUTDOWN_STARTED,
+        EventKind.SHUTDOWN_FAILED,
+    }
+)
+_VERBS = {  # what: (infinitive, -ing form, noun)
+    "poweroff": ("shut down", "Shutting down", "Shutdown"),
+    "hibernate": ("hibernate", "Hibernating", "Hibernation"),
+    "suspend": ("suspend", "Suspending", "Suspend"),
+}
+
+
+def _verbs(event: Event) -> tuple[str, str, str]:
+    return _VERBS.get(str(event.data.get("what", "poweroff")), _VERBS["poweroff"])
+
+
+def _shutdown_title(event: Event) -> str:
+    verb, verbing, noun = _verbs(event)
+    dry = "Dry run: " if event.data.get("dry_run") else ""
+    if event.kind is EventKind.SHUTDOWN_PENDING:
+        seconds = _number(event, "countdown_s") or 0
+        return f"{dry}{verbing} this computer in {seconds:.0f} s"
+    if event.kind is EventKind.SHUTDOWN_CANCELLED:
+        return f"{noun} of this computer cancelled"
+    if event.kind is EventKind.SHUTDOWN_STARTED:
+        return f"{dry}{verbing} this computer now"
+    return f"This computer could not {verb}"
+
+
+def _shutdown_body(event: Event) -> str:
+    verb = _verbs(event)[0]
+    data = event.data
+    soe = _number(event, "soe")
+    if event.kind is EventKind.SHUTDOWN_PENDING:
+        threshold = _number(event, "threshold") or 0
+        if data.get("reason") == "time_left":
+            left = describe_duration(_number(event, "time_to_empty_s") or 0)
+            why = f"it lasts about {left} at the current use (below {threshold / 60:.0f} min)"
+        else:
+            why = f"its charge is {soe or 0:.0f} % (below {threshold:.0f} %)"
+        when = clock_time(_number(event, "deadline") or event.at)
+        body = (
+            f"The house runs on the Powerwall and {why}. pwtray will {verb} this computer at "
+            f"{when} unless you cancel."
+        )
+        if data.get("dry_run"):
+            body += " This is a dry run: nothing will actually happen."
+        return body
+    if event.kind is EventKind.SHUTDOWN_CANCELLED:
+        reason = data.get("reason")
+        if reason == "user":
+            return (
+                f"You cancelled it. pwtray will not {verb} this computer again during this "
+                "outage unless the grid or the charge comes back first."
+            )
+        if reason == "grid":
+            return "The grid is back."
+        if reason == "disabled":
+            return "The automatic shutdown was switched off in Preferences."
+        charge = f" (now {soe:.0f} %)" if soe is not None else ""
+        return f"The Powerwall recovered{charge}: its charge and time left are above the limits."
+    if event.kind is EventKind.SHUTDOWN_STARTED:
+        charge = f" at {soe:.0f} %" if soe is not None else ""
+        if data.get("dry_run"):
+            return (
+                f"With the Powerwall{charge}, pwtray would now {verb} this computer. This was "
+                "a dry run: nothing happened."
+            )
+        return f"The Powerwall is{charge or ' low'}; pwtray asked the system to {verb} now."
+    return f"{data.get('problem', 'The system refused.')}."

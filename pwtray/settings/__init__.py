@@ -13,8 +13,11 @@ from pwtray.settings._secrets import (
     nut_account,
 )
 from pwtray.settings._store import (
+    ACTION_NAMES,
     NOTIFICATION_KINDS,
     SCHEMA,
+    Action,
+    Actions,
     Cloud,
     Connection,
     Display,
@@ -24,6 +27,7 @@ from pwtray.settings._store import (
     Nut,
     Polling,
     Settings,
+    Shutdown,
     default_path,
     dumps,
     load,
@@ -31,8 +35,11 @@ from pwtray.settings._store import (
 )
 
 __all__ = [
+    "ACTION_NAMES",
     "NOTIFICATION_KINDS",
     "SCHEMA",
+    "Action",
+    "Actions",
     "Cloud",
     "Connection",
     "Display",
@@ -48,6 +55,7 @@ __all__ = [
     "SecretStore",
     "SessionSecrets",
     "Settings",
+    "Shutdown",
     "autostart",
     "default_path",
     "dumps",

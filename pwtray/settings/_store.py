@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 import platformdirs
@@ -86,6 +86,47 @@ class Cloud(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     site_id: Annotated[int, msgspec.Meta(ge=0)] = 0  # the energy site (0 = not chosen yet)
 
 
+class Action(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A command pwtray runs on one event: a program and its arguments, never a shell line."""
+
+    command: list[str] = msgspec.field(default_factory=list)  # empty: nothing runs
+    timeout_s: Annotated[float, msgspec.Meta(ge=1.0, le=86400.0)] = 60.0  # then it is stopped
+
+
+class Actions(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Commands per event (see ``pwtray.core.Trigger``) and the two thresholds they use."""
+
+    charge_below_percent: Annotated[float, msgspec.Meta(gt=0.0, lt=100.0)] = 20.0  # off grid
+    time_left_below_min: Annotated[float, msgspec.Meta(gt=0.0, le=1440.0)] = 30.0  # off grid
+    grid_outage: Action = msgspec.field(default_factory=Action)
+    grid_restored: Action = msgspec.field(default_factory=Action)
+    charge_below: Action = msgspec.field(default_factory=Action)
+    time_left_below: Action = msgspec.field(default_factory=Action)
+    unreachable: Action = msgspec.field(default_factory=Action)
+    gateway_stopped: Action = msgspec.field(default_factory=Action)
+
+
+ACTION_NAMES = (
+    "grid_outage",
+    "grid_restored",
+    "charge_below",
+    "time_left_below",
+    "unreachable",
+    "gateway_stopped",
+)
+
+
+class Shutdown(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Shut down, hibernate or suspend this computer when the Powerwall runs low off grid."""
+
+    enabled: bool = False
+    what: Literal["poweroff", "hibernate", "suspend"] = "poweroff"
+    charge_below_percent: Annotated[float, msgspec.Meta(ge=0.0, lt=100.0)] = 10.0  # 0: not used
+    time_left_below_min: Annotated[float, msgspec.Meta(ge=0.0, le=1440.0)] = 10.0  # 0: not used
+    countdown_s: Annotated[float, msgspec.Meta(ge=10.0, le=3600.0)] = 60.0  # time to cancel
+    dry_run: bool = False  # record what would have happened instead of doing it
+
+
 class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     schema: int = SCHEMA
     connection: Connection = msgspec.field(default_factory=Connection)
@@ -95,6 +136,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     history: History = msgspec.field(default_factory=History)
     nut: Nut = msgspec.field(default_factory=Nut)
     cloud: Cloud = msgspec.field(default_factory=Cloud)
+    actions: Actions = msgspec.field(default_factory=Actions)
+    shutdown: Shutdown = msgspec.field(default_factory=Shutdown)
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.notifications.muted) - set(NOTIFICATION_KINDS))
@@ -102,6 +145,12 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             raise msgspec.ValidationError(
                 f"unknown notification kind {', '.join(unknown)} in `notifications.muted`"
             )
+        for name in ACTION_NAMES:
+            command = getattr(self.actions, name).command
+            if command and not command[0].strip():
+                raise msgspec.ValidationError(
+                    f"the program (the first item) of `actions.{name}.command` is empty"
+                )
 
 
 def default_path() -> Path:
@@ -182,20 +231,24 @@ def save(settings: Settings, path: Path | None = None) -> None:
 
 
 def dumps(settings: Settings) -> str:
-    """TOML for our settings: top-level scalars, then one table per section."""
-    data = msgspec.to_builtins(settings)
+    """TOML for our settings: top-level scalars, then one table per section (a section's own
+    sections, such as ``[actions.grid_outage]``, follow it)."""
     lines = ["# pwtray settings. Passwords are not here: they are in the system keyring."]
-    tables = []
-    for key, value in data.items():
+    _table(lines, "", msgspec.to_builtins(settings))
+    return "\n".join(lines) + "\n"
+
+
+def _table(lines: list[str], name: str, table: dict[str, Any]) -> None:
+    if name:
+        lines.extend(("", f"[{name}]"))
+    inner = []
+    for key, value in table.items():
         if isinstance(value, dict):
-            tables.append((key, value))
+            inner.append((f"{name}.{key}" if name else key, value))
         else:
             lines.append(f"{key} = {_value(value)}")
-    for name, table in tables:
-        lines.append("")
-        lines.append(f"[{name}]")
-        lines.extend(f"{key} = {_value(value)}" for key, value in table.items())
-    return "\n".join(lines) + "\n"
+    for inner_name, inner_table in inner:
+        _table(lines, inner_name, inner_table)
 
 
 def _value(value: Any) -> str:

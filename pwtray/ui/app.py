@@ -202,7 +202,10 @@ async def _main(
 
     async def go_on() -> None:
         # The icon is up: a keyring prompt may now wait for the user while pwtray answers.
-        await core.unlock()
+        try:
+            await core.unlock()
+        except Exception:  # noqa: BLE001 - monitoring starts whatever the keyring did
+            log.exception("reading the keyring failed; monitoring without a stored password")
         core.site.start()
         for note in core.notes:
             tray.show_message(note.title, note.body)

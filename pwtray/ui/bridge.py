@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from pwtray.core import Commands, Core, Site
+from pwtray.core import ActionRun, Commands, Core, Site
 from pwtray.monitor import Event, HistoryStore, Snapshot
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,7 @@ class Bridge(QObject):
 
     snapshot_changed = Signal(object)  # Snapshot
     events_raised = Signal(object)  # list[Event], passed as is (no QVariantList round trip)
+    runs_changed = Signal(object)  # list[ActionRun]: an action ran (or a test did)
 
     def __init__(self, site: Site, core: Core | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -32,6 +33,9 @@ class Bridge(QObject):
         self.core = core
         self._background: set[asyncio.Task[Any]] = set()
         self._unsubscribe: Callable[[], None] | None = site.subscribe(self._on_update)
+        self._unsubscribe_runs: Callable[[], None] | None = (
+            core.actions.subscribe_runs(self._on_run) if core is not None else None
+        )
 
     @property
     def commands(self) -> Commands:
@@ -44,6 +48,10 @@ class Bridge(QObject):
     @property
     def history(self) -> HistoryStore | None:
         return self.site.history
+
+    @property
+    def action_runs(self) -> list[ActionRun]:
+        return self.core.actions.runs if self.core is not None else []
 
     def refresh(self) -> None:
         """Read the gateway now ("Refresh now"): joins a cycle in flight."""
@@ -66,9 +74,15 @@ class Bridge(QObject):
         if events:
             self.events_raised.emit(events)
 
+    def _on_run(self, _run: ActionRun) -> None:
+        self.runs_changed.emit(self.action_runs)
+
     def close(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        if self._unsubscribe_runs is not None:
+            self._unsubscribe_runs()
+            self._unsubscribe_runs = None
         for task in self._background:
             task.cancel()

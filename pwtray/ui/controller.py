@@ -139,6 +139,7 @@ class Controller:
                 autostart=not demo and autostart.is_enabled(),
                 on_apply=self.apply_preferences,
                 pause=self.pause,
+                test_action=self.core.actions.test,
             ),
         )
 

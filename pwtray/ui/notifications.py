@@ -2,7 +2,8 @@
 
 Each kind can be switched off; a repeat of the same notification within ``DUPLICATE_S`` is
 dropped; notifications can be paused; a grid outage repeats every ``OUTAGE_REPEAT_S`` until the
-grid is back or the user acknowledges it.
+grid is back or the user acknowledges it. What the shutdown policy says about this computer is
+always shown.
 """
 
 from __future__ import annotations
@@ -34,6 +35,21 @@ DEFAULT_KINDS = frozenset(
         EventKind.RESERVE_CHANGED,
         EventKind.NEW_ALERT,
         EventKind.RESUMED,
+        EventKind.ACTION_FAILED,
+        EventKind.SHUTDOWN_PENDING,
+        EventKind.SHUTDOWN_CANCELLED,
+        EventKind.SHUTDOWN_STARTED,
+        EventKind.SHUTDOWN_FAILED,
+    }
+)
+# This computer is about to go down (or did not): always said, paused or muted or not, and never
+# taken for a repeat — a new countdown soon after a cancelled one is news.
+SHUTDOWN_KINDS = frozenset(
+    {
+        EventKind.SHUTDOWN_PENDING,
+        EventKind.SHUTDOWN_CANCELLED,
+        EventKind.SHUTDOWN_STARTED,
+        EventKind.SHUTDOWN_FAILED,
     }
 )
 
@@ -109,7 +125,7 @@ class Notifier:
             )
 
     def _offer(self, event: Event) -> None:
-        if event.kind not in self.enabled:
+        if event.kind not in self.enabled and event.kind not in SHUTDOWN_KINDS:
             return
         title, body = event_text(event)
         notice = Notice(title, body, event.severity, event.kind)
@@ -123,9 +139,12 @@ class Notifier:
             self._outages_said.add(identity)
             self._emit(notice, force=True)
         else:
-            self._emit(notice)
+            self._emit(notice, force=event.kind in SHUTDOWN_KINDS)
 
     def _emit(self, notice: Notice, *, force: bool = False) -> None:
+        if notice.kind in SHUTDOWN_KINDS:
+            self._show(notice)
+            return
         if notice.kind not in self.enabled:
             return
         if self.paused:

@@ -13,6 +13,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon
 
 from pwtray import __version__
+from pwtray.core import ActionRun
 from pwtray.core.words import DEFAULT_UNITS, Units, event_title, status_line, tooltip
 from pwtray.gateway import GridState
 from pwtray.monitor import Connectivity, Event, HistoryStore, Severity, Snapshot
@@ -98,6 +99,7 @@ class TrayController(QObject):
         self.tray.activated.connect(self._activated)
         bridge.snapshot_changed.connect(self.show_snapshot)
         bridge.events_raised.connect(self.handle_events)
+        bridge.runs_changed.connect(self._show_runs)
         self._timer = QTimer(self)
         self._timer.setInterval(15_000)
         self._timer.timeout.connect(self._tick)
@@ -208,6 +210,7 @@ class TrayController(QObject):
                 units=self.units,
                 reduce_motion=self.reduce_motion,
             )
+            self.window.show_runs(self.bridge.action_runs)
         if notice:
             self.window.show_notice(notice)
         if quit_on_close is not None:
@@ -234,6 +237,10 @@ class TrayController(QObject):
         )
         if self.window is not None and self.window.isVisible():
             self.window.show_snapshot(snapshot, self._clock())
+
+    def _show_runs(self, runs: list[ActionRun]) -> None:
+        if self.window is not None:
+            self.window.show_runs(runs)
 
     def handle_events(self, events: list[Event]) -> None:
         for event in events:
@@ -271,6 +278,7 @@ class TrayController(QObject):
         self._timer.stop()
         self.bridge.snapshot_changed.disconnect(self.show_snapshot)
         self.bridge.events_raised.disconnect(self.handle_events)
+        self.bridge.runs_changed.disconnect(self._show_runs)
         self.tray.hide()
         self.tray.setContextMenu(None)  # type: ignore[arg-type]
         if self.window is not None:

@@ -1,4 +1,5 @@
-"""The main window: Now (power-flow diagram and status panel), History (charts) and Outages (log).
+"""The main window: Now (power-flow diagram and status panel), History (charts), Outages (log)
+and Actions (the user's commands that ran, failures first to the eye).
 
 It reads the history store on the GUI thread — the event loop's thread under qasync, the only
 thread the store is used from — and only with bounded queries. Size, position, tab and history
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -43,14 +44,17 @@ from pwtray.gateway import app_to_api
 if TYPE_CHECKING:
     from pwtray.ui.history_view import HistoryView
 
+from pwtray.core import ActionRun, join_command
 from pwtray.core.words import (
     DEFAULT_UNITS,
     Units,
+    action_label,
     alert_label,
     estimate_lines,
     grid_label,
     mode_label,
     node_details,
+    run_result,
     status_line,
 )
 from pwtray.monitor import (
@@ -65,7 +69,7 @@ from pwtray.ui.flow import FlowDiagram, Node
 from pwtray.ui.spans import Span
 
 log = logging.getLogger(__name__)
-TABS = ("now", "history", "outages")
+TABS = ("now", "history", "outages", "actions")
 
 
 def _time(ts: float | None, now: float | None = None) -> str:
@@ -232,6 +236,66 @@ class OutageLog(QWidget):
             )
 
 
+class ActionLog(QWidget):
+    """The recent runs of the user's actions, newest first; a failure is marked and coloured."""
+
+    COLUMNS = ("When", "Event", "Result", "Command", "Last output")
+    FAILED = QColor("#c0392b")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.table = QTableWidget(0, len(self.COLUMNS))
+        self.table.setAccessibleName("Action runs")
+        self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.summary = QLabel("")
+        self.summary.setAccessibleName("Actions summary")
+        self.summary.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, stretch=1)
+        self.show_runs([], 0.0)
+
+    def show_runs(self, runs: list[ActionRun], now: float) -> None:
+        rows = list(reversed(runs))
+        self.table.setRowCount(len(rows))
+        for row, run in enumerate(rows):
+            failed = run.outcome.failure
+            event = action_label(run.trigger) + (" (test)" if run.test else "")
+            cells = (
+                _time(run.started_at, now),
+                event,
+                run_result(run),
+                join_command(run.command),
+                run.output[-1] if run.output else "",
+            )
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if run.output:
+                    item.setToolTip("\n".join(run.output))
+                if failed:
+                    item.setForeground(self.FAILED)
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                self.table.setItem(row, column, item)
+        if not runs:
+            self.summary.setText(
+                "No action has run yet. Choose commands to run on outages and other events in "
+                "Preferences, on the Actions tab."
+            )
+            return
+        failures = sum(1 for run in runs if run.outcome.failure)
+        plural = "s" if len(runs) != 1 else ""
+        verdict = f", {failures} failed" if failures else ", all fine"
+        self.summary.setText(f"{len(runs)} recent run{plural}{verdict}.")
+
+
 class MainWindow(QMainWindow):
     def __init__(
         self,
@@ -294,6 +358,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(now_tab, "&Now")
         self.tabs.addTab(self._history_page, "&History")
         self.tabs.addTab(self.outage_log, "&Outages")
+        self.action_log = ActionLog()
+        self.tabs.addTab(self.action_log, "&Actions")
         self.tabs.currentChanged.connect(self._tab_changed)
         self.notice = QLabel("")  # why this window stands in for a tray icon, when it does
         self.notice.setWordWrap(True)
@@ -332,7 +398,7 @@ class MainWindow(QMainWindow):
         close.triggered.connect(self.close)
         file_menu.addAction(close)
         view = self.menuBar().addMenu("&View")
-        for index, name in enumerate(("&Now", "&History", "&Outages")):
+        for index, name in enumerate(("&Now", "&History", "&Outages", "&Actions")):
             action = QAction(name, self)
             action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
             action.triggered.connect(lambda _=False, i=index: self.tabs.setCurrentIndex(i))
@@ -418,6 +484,10 @@ class MainWindow(QMainWindow):
     def refresh_outages(self) -> None:
         outages = self.history.outages() if self.history is not None else []
         self.outage_log.show_outages(outages, self._clock(), self.units)
+
+    def show_runs(self, runs: list[ActionRun]) -> None:
+        """The user's actions that ran (from the core, through the bridge)."""
+        self.action_log.show_runs(runs, self._clock())
 
     def set_units(self, units: Units) -> None:
         self.units = units

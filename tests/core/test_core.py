@@ -5,20 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
+import msgspec
 import pytest
 
-from pwtray.core import CliOptions, Core
+from pwtray.core import CliOptions, Core, Phase, Trigger
 from pwtray.monitor import Connectivity
 from pwtray.settings import (
+    Action,
+    Actions,
     Connection,
     KeyringProblem,
     KeyringSecrets,
     SessionSecrets,
     Settings,
+    Shutdown,
     save,
 )
 from pwtray.simulator import Simulator
@@ -110,6 +116,47 @@ async def test_an_unusable_settings_file_is_kept_and_told(
         assert note.title == "pwtray settings were reset"
         assert not core.site.configured  # the defaults: the wizard will ask
         assert list(tmp_path.glob("settings.toml.unreadable-*"))  # noqa: ASYNC240 - a test check
+    finally:
+        await core.close()
+
+
+async def test_actions_and_the_shutdown_policy_come_from_the_settings_and_follow_changes(
+    tmp_path: Path, sim: Simulator
+) -> None:
+    out = tmp_path / "ran.txt"
+    note = "import sys; open(sys.argv[1], 'a').write(sys.argv[2] + '\\n')"
+    core = await start_core(tmp_path, sim)
+    try:
+        assert core.actions.config.commands == {}
+        assert not core.shutdown.config.enabled
+        settings = msgspec.structs.replace(
+            core.settings,
+            actions=Actions(
+                grid_outage=Action(command=[sys.executable, "-c", note, str(out), "outage"])
+            ),
+            shutdown=Shutdown(enabled=True, charge_below_percent=99.0, dry_run=True),
+        )
+        assert await core.apply_settings(settings) is None
+        saved = (tmp_path / "settings.toml").read_text()
+        assert json.dumps(str(out)) in saved  # kept for the next start
+        sim.grid_down()
+        await core.site.commands.refresh()
+        await until(lambda: core.actions.runs, what="the action to run")
+        assert out.read_text() == "outage\n"
+        assert core.shutdown.state.phase is Phase.COUNTDOWN  # 60 % < 99 %, off grid
+        assert [r.trigger for r in core.actions.runs] == [Trigger.GRID_OUTAGE]
+    finally:
+        await core.close()
+    assert core.shutdown.state.phase is Phase.COUNTDOWN  # quitting never shuts down
+
+
+async def test_the_demo_never_shuts_the_computer_down(tmp_path: Path) -> None:
+    core = await Core.start(CliOptions(demo=True))
+    try:
+        settings = msgspec.structs.replace(core.settings, shutdown=Shutdown(enabled=True))
+        await core.apply_settings(settings)
+        assert core.shutdown.config.enabled
+        assert core.shutdown.config.dry_run
     finally:
         await core.close()
 

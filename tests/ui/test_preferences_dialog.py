@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+import pytest
+from PySide6.QtCore import QRect
+from PySide6.QtWidgets import QApplication, QScrollArea
 from pytestqt.qtbot import QtBot
 
+from pwtray.core import ActionsConfig, ActionService, Supervisor, Trigger, join_command
 from pwtray.monitor import EventKind
-from pwtray.settings import Settings, load, save
-from pwtray.ui.preferences_dialog import PreferencesDialog, parse_thresholds
+from pwtray.settings import Action, Actions, Settings, Shutdown, load, save
+from pwtray.simulator import Simulator
+from pwtray.ui.preferences_dialog import (
+    PAGES,
+    TITLE_BAR_PX,
+    PreferencesDialog,
+    parse_thresholds,
+)
+from tests.core.helpers import site_for
+from tests.ui.conftest import until
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 
-def test_choices_become_settings_that_survive_a_restart(qapp: QApplication, qtbot: QtBot,
-                                                        tmp_path: Path) -> None:  # fmt: skip
+def test_choices_become_settings_that_survive_a_restart(
+    qapp: QApplication, qtbot: QtBot, tmp_path: Path
+) -> None:
     applied: list[tuple[Settings, bool]] = []
-    dialog = PreferencesDialog(Settings(), autostart=False,
-                               on_apply=lambda s, a: applied.append((s, a)))  # fmt: skip
+    dialog = PreferencesDialog(
+        Settings(), autostart=False, on_apply=lambda s, a: applied.append((s, a))
+    )
     qtbot.addWidget(dialog)
     dialog.show()
     ARTIFACTS.mkdir(exist_ok=True)
@@ -42,8 +58,7 @@ def test_choices_become_settings_that_survive_a_restart(qapp: QApplication, qtbo
     assert load(tmp_path / "settings.toml").settings == settings
 
 
-def test_a_bad_threshold_is_explained_and_nothing_applied(qapp: QApplication,
-                                                          qtbot: QtBot) -> None:  # fmt: skip
+def test_a_bad_threshold_is_explained_and_nothing_applied(qapp: QApplication, qtbot: QtBot) -> None:
     applied: list[object] = []
     dialog = PreferencesDialog(Settings(), autostart=False, on_apply=lambda s, a: applied.append(s))
     qtbot.addWidget(dialog)
@@ -66,8 +81,9 @@ def test_pause_acts_at_once_and_is_not_a_saved_setting(qapp: QApplication, qtbot
         return "paused" if what in ("hour", "tomorrow") else "on"
 
     applied: list[Settings] = []
-    dialog = PreferencesDialog(Settings(), autostart=False,
-                               on_apply=lambda s, a: applied.append(s), pause=pause)  # fmt: skip
+    dialog = PreferencesDialog(
+        Settings(), autostart=False, on_apply=lambda s, a: applied.append(s), pause=pause
+    )
     qtbot.addWidget(dialog)
     assert dialog.pause_state.text() == "on"
     dialog.pause_buttons["hour"].click()
@@ -75,3 +91,163 @@ def test_pause_acts_at_once_and_is_not_a_saved_setting(qapp: QApplication, qtbot
     dialog.pause_buttons["resume"].click()
     assert asked == ["state", "hour", "resume"]
     assert applied == []  # nothing saved by pausing
+
+
+# ---------------------------------------------------------------------- actions and shutdown
+def test_actions_and_shutdown_become_settings(
+    qapp: QApplication, qtbot: QtBot, tmp_path: Path
+) -> None:
+    base = Settings(actions=Actions(gateway_stopped=Action(command=["/opt/x y/z", "-q"])))
+    applied: list[Settings] = []
+    dialog = PreferencesDialog(base, autostart=False, on_apply=lambda s, a: applied.append(s))
+    qtbot.addWidget(dialog)
+    rows = dialog.action_rows
+    assert rows[Trigger.GATEWAY_STOPPED].command.text() == "'/opt/x y/z' -q"  # as a shell says it
+    rows[Trigger.GRID_OUTAGE].command.setText('notify-send "Grid down" --urgency=critical')
+    rows[Trigger.GRID_OUTAGE].timeout.setValue(15)
+    dialog.action_charge.setValue(35)
+    dialog.shutdown_enabled.setChecked(True)
+    dialog.shutdown_what["hibernate"].setChecked(True)
+    dialog.shutdown_charge.setValue(0)  # "not used"
+    dialog.shutdown_time.setValue(20)
+    dialog.countdown.setValue(90)
+    dialog.dry_run.setChecked(True)
+    assert dialog.apply()
+    (settings,) = applied
+    assert settings.actions.grid_outage == Action(
+        command=["notify-send", "Grid down", "--urgency=critical"], timeout_s=15.0
+    )
+    assert settings.actions.gateway_stopped.command == ["/opt/x y/z", "-q"]
+    assert settings.actions.charge_below_percent == 35
+    assert settings.shutdown == Shutdown(
+        enabled=True,
+        what="hibernate",
+        charge_below_percent=0,
+        time_left_below_min=20,
+        countdown_s=90,
+        dry_run=True,
+    )
+    save(settings, tmp_path / "settings.toml")
+    assert load(tmp_path / "settings.toml").settings == settings
+
+
+@pytest.mark.parametrize(
+    ("change", "problem", "page"),
+    [
+        (
+            lambda d: d.action_rows[Trigger.GRID_RESTORED].command.setText("say 'hi"),
+            "✖ Grid restored: a quote is not closed.",
+            "actions",
+        ),
+        (
+            lambda d: (
+                d.shutdown_enabled.setChecked(True),
+                d.shutdown_charge.setValue(0),
+                d.shutdown_time.setValue(0),
+            ),
+            "✖ Shutdown: choose a charge or a time left to act on.",
+            "shutdown",
+        ),
+    ],
+)
+def test_a_choice_that_cannot_be_used_is_explained_on_its_page(
+    qapp: QApplication,
+    qtbot: QtBot,
+    change: Callable[[PreferencesDialog], object],
+    problem: str,
+    page: str,
+) -> None:
+    applied: list[Settings] = []
+    dialog = PreferencesDialog(Settings(), autostart=False, on_apply=lambda s, a: applied.append(s))
+    qtbot.addWidget(dialog)
+    change(dialog)
+    assert not dialog.apply()
+    assert dialog.error.text() == problem
+    assert PAGES[dialog.pages.currentIndex()] == page
+    assert applied == []
+
+
+def test_preferences_fit_a_1280_by_720_screen_with_the_buttons_in_view(
+    qapp: QApplication, qtbot: QtBot
+) -> None:
+    dialog = PreferencesDialog(Settings(), autostart=False, on_apply=lambda s, a: None)
+    qtbot.addWidget(dialog)
+    panel_px = 32
+    size = dialog.fit_to(QRect(0, 0, 1280, 720 - panel_px))
+    assert size.height() + TITLE_BAR_PX <= 720 - panel_px
+    assert size.width() <= 1280
+    dialog.show()
+    for index in range(dialog.pages.count()):
+        dialog.pages.setCurrentIndex(index)
+        qapp.processEvents()
+        area = dialog.pages.currentWidget()
+        assert isinstance(area, QScrollArea)
+        assert area.verticalScrollBar().maximum() == 0, PAGES[index]  # the whole page shows
+        assert area.horizontalScrollBar().maximum() == 0, PAGES[index]
+        for button in dialog.buttons.buttons():
+            corner = button.mapTo(dialog, button.rect().bottomRight())
+            assert button.isVisible()
+            assert dialog.rect().contains(corner)
+        dialog.grab().save(str(ARTIFACTS / f"dialog-preferences-{PAGES[index]}.png"))
+
+
+def test_on_a_small_screen_the_pages_scroll_and_the_buttons_stay(
+    qapp: QApplication, qtbot: QtBot
+) -> None:
+    dialog = PreferencesDialog(Settings(), autostart=False, on_apply=lambda s, a: None)
+    qtbot.addWidget(dialog)
+    size = dialog.fit_to(QRect(0, 0, 800, 480))
+    assert size.height() + TITLE_BAR_PX <= 480
+    dialog.show()
+    dialog.pages.setCurrentIndex(PAGES.index("actions"))
+    qapp.processEvents()
+    area = dialog.pages.currentWidget()
+    assert isinstance(area, QScrollArea)
+    assert area.verticalScrollBar().maximum() > 0  # reachable by scrolling
+    for button in dialog.buttons.buttons():
+        assert dialog.rect().contains(button.mapTo(dialog, button.rect().bottomRight()))
+
+
+def test_the_test_button_runs_the_command_as_typed_and_shows_the_result(
+    qapp: QApplication,
+    qtbot: QtBot,
+    qloop: asyncio.AbstractEventLoop,
+    sim: Simulator,
+    tmp_path: Path,
+) -> None:
+    site = site_for(sim)
+    service = ActionService(site, Supervisor(), ActionsConfig(), folder=tmp_path)
+    applied: list[Settings] = []
+    dialog = PreferencesDialog(
+        Settings(),
+        autostart=False,
+        on_apply=lambda s, a: applied.append(s),
+        test_action=service.test,
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.pages.setCurrentIndex(PAGES.index("actions"))
+    outage = dialog.action_rows[Trigger.GRID_OUTAGE]
+    missing = dialog.action_rows[Trigger.UNREACHABLE]
+    script = "import os; print('grid', os.environ['PWTRAY_GRID'], 'soe', os.environ['PWTRAY_SOE'])"
+    outage.command.setText(join_command([sys.executable, "-c", script]))
+    missing.command.setText("/nonexistent/pwtray-test/notify --now")
+
+    async def scenario() -> None:
+        outage.test.click()
+        missing.test.click()
+        assert outage.result.text() == "Running…"
+        assert not outage.test.isEnabled()  # one test at a time
+        await until(lambda: outage.result.text().startswith("✔"), what="the test run")
+        await until(lambda: missing.result.text().startswith("✖"), what="the failed run")
+        assert outage.test.isEnabled()
+        dialog.grab().save(str(ARTIFACTS / "dialog-preferences-action-tested.png"))
+        await service.stop()
+        await site.stop()
+
+    qloop.run_until_complete(scenario())
+    assert outage.result.text().endswith("— it said: grid down soe 42.0")  # the sample values
+    assert missing.result.text() == "✖ /nonexistent/pwtray-test/notify not found"
+    assert missing.result.property("failed") is True
+    assert applied == []  # testing is not applying
+    assert [r.test for r in service.runs] == [True, True]
