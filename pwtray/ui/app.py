@@ -204,7 +204,7 @@ async def _main(
         # The icon is up: a keyring prompt may now wait for the user while pwtray answers.
         try:
             await core.unlock()
-        except Exception:  # noqa: BLE001 - monitoring starts whatever the keyring did
+        except Exception:  # monitoring starts whatever the keyring did (logged, not swallowed)
             log.exception("reading the keyring failed; monitoring without a stored password")
         core.site.start()
         for note in core.notes:
