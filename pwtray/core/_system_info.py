@@ -9,7 +9,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from pwtray.core.words import readable
+from pwtray.core._codes import readable
 from pwtray.gateway import EndpointNotSupportedError, GatewayClient, GatewayError
 
 Rows = list[tuple[str, str]]

@@ -6,10 +6,10 @@ the CLI all take their sentences from here. No widgets; no I/O.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from pwtray.core._actions import ActionRun, Outcome, Trigger
+from pwtray.core._codes import readable as readable  # said here, kept in a leaf module
 from pwtray.gateway import GatewayError, GridState, OperationMode
 from pwtray.kinds import EventKind
 from pwtray.monitor import Connectivity, Event, Flow, Snapshot, describe_duration
@@ -118,20 +118,6 @@ def grid_label(state: GridState | None, *, by_choice: bool = False) -> str:
 def keyring_text(problem: KeyringProblem | None) -> str:
     """Where the password is kept, in one sentence: the keyring, or this session only and why."""
     return KEYRING_STORED if problem is None else KEYRING_PROBLEMS[problem]
-
-
-def readable(code: str) -> str:
-    """A gateway's code in words: ``WPAorWPA2_Personal`` → ``WPA or WPA2 Personal``,
-    ``SystemConnectedToGrid`` → ``System connected to grid``, ``EthType`` → ``Eth``."""
-    text = code.removesuffix("Type") if code.endswith("Type") and code != "Type" else code
-    text = re.sub(r"(?<=[A-Z0-9])or(?=[A-Z])", " or ", text)  # WPAorWPA2
-    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text)  # camelCase boundaries
-    text = re.sub(r"(?<=[A-Z])(?=[A-Z][a-z])", " ", text)  # ABCWord → ABC Word
-    words = [w for w in re.split(r"[_\s]+", text.strip()) if w]
-    spoken = [w if w.isupper() or any(c.isdigit() for c in w) else w.lower() for w in words]
-    if spoken and spoken[0].islower():
-        spoken[0] = spoken[0].capitalize()
-    return " ".join(spoken) or code
 
 
 def alert_label(code: str) -> str:
