@@ -17,6 +17,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 import qasync
@@ -43,9 +44,13 @@ from pwtray.ui.controller import Controller
 from pwtray.ui.notifications import Notifier
 from pwtray.ui.tray import TrayController
 
+if TYPE_CHECKING:
+    from pwtray.ui.freedesktop import DesktopNotifications
+
 log = logging.getLogger(__name__)
 DEMO_PASSWORD = "demo1"  # noqa: S105 - the embedded simulator's password
 DEMO_SCENARIO = "outage:at=30,duration=60"
+DESKTOP_ENTRY = "io.github.pwtray"  # packaging/linux/io.github.pwtray.desktop
 
 
 @dataclass
@@ -74,7 +79,7 @@ def run_app(options: AppOptions) -> int:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("pwtray")
-    app.setDesktopFileName("io.github.pwtray")
+    app.setDesktopFileName(DESKTOP_ENTRY)
     app.setWindowIcon(_app_icon())
     sys.excepthook = _log_unhandled  # an error in a Qt slot goes to the log, not only stderr
     app.setQuitOnLastWindowClosed(False)
@@ -99,15 +104,33 @@ def run_app(options: AppOptions) -> int:
             return 0
 
 
+def _icon_png(size: int) -> Path:
+    """The app icon's PNG beside the bundle or in the source tree (it may not exist)."""
+    root = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2]))
+    return root / "resources" / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "pwtray.png"
+
+
 def _app_icon() -> QIcon:
     """The installed theme icon, else the PNGs beside the bundle or in the source tree."""
-    root = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2]))
     bundled = QIcon()
     for size in (16, 24, 32, 48, 64, 128, 256):
-        png = root / "resources" / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "pwtray.png"
-        if png.exists():
-            bundled.addFile(str(png))
+        if _icon_png(size).exists():
+            bundled.addFile(str(_icon_png(size)))
     return QIcon.fromTheme("pwtray", bundled)
+
+
+def _desktop_notifications() -> DesktopNotifications | None:
+    """The freedesktop notification client, where desktops have one (not Windows or macOS,
+    whose trays show native notifications through Qt)."""
+    if sys.platform in ("win32", "darwin"):
+        return None
+    from pwtray.ui.freedesktop import DesktopNotifications
+
+    # The notification shows pwtray's icon, never a stock one: by theme name once installed,
+    # else the PNG beside the bundle or in the source tree.
+    png = _icon_png(48)
+    app_icon = "pwtray" if QIcon.hasThemeIcon("pwtray") else png.as_uri() if png.exists() else ""
+    return DesktopNotifications(app_icon=app_icon, desktop_entry=DESKTOP_ENTRY)
 
 
 def _log_unhandled(kind: type[BaseException], value: BaseException, tb: object) -> None:
@@ -174,7 +197,7 @@ async def _main(app: QApplication, options: AppOptions, key: str, folder: Path) 
     poller = Poller(client, history=history)
     bridge = MonitorBridge(poller)
     tray: TrayController | None = None
-    notifier = Notifier(lambda notice: tray.show_notice(notice) if tray else None)
+    notifier = Notifier(lambda intent: tray.deliver(intent) if tray else None)
     controller = Controller(
         settings=settings,
         settings_path=None if loaded.read_only else settings_path,
@@ -192,9 +215,13 @@ async def _main(app: QApplication, options: AppOptions, key: str, folder: Path) 
     def refresh() -> None:
         asyncio.ensure_future(poller.refresh())  # noqa: RUF006 - joins the poller's own cycle
 
+    desktop_notifications = _desktop_notifications()
     tray = TrayController(bridge, notifier, on_quit=quit_event.set, on_refresh=refresh,
-                          clock=time.time, history=history,
-                          actions=controller.actions())  # fmt: skip
+                          clock=time.time, history=history, actions=controller.actions(),
+                          desktop_notifications=desktop_notifications)  # fmt: skip
+    starting = None
+    if desktop_notifications is not None:  # connects while the tray item registers
+        starting = asyncio.ensure_future(desktop_notifications.start())
     controller.tray = tray
     controller.apply_live()
     server = QLocalServer()
@@ -216,6 +243,9 @@ async def _main(app: QApplication, options: AppOptions, key: str, folder: Path) 
         log.info("shutting down")
         await controller.stop()
         server.close()
+        if desktop_notifications is not None and starting is not None:
+            await starting
+            await desktop_notifications.aclose()  # takes pwtray's notifications off the screen
         tray.hide()
         bridge.close()
         wake.stop()

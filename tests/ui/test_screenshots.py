@@ -4,17 +4,17 @@ app sent over D-Bus, drawn on a panel. (The main window's pictures: test_window.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
-from pytestqt.qtbot import QtBot
 
 from pwtray.gateway import GridState
 from pwtray.monitor import Event, EventKind, Severity
-from pwtray.ui.tray import TrayController
 from tests.ui.fakedesktop import FakeDesktop
-from tests.ui.test_tray import T0, ask, publish, snapshot
-from tests.ui.test_tray import tray as tray
+from tests.ui.test_desktop_notifications import Rig, WithRig
+from tests.ui.test_desktop_notifications import with_rig as with_rig
+from tests.ui.test_tray import T0, publish, snapshot
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
@@ -28,18 +28,24 @@ def argb_image(width: int, height: int, data: bytes) -> QImage:
     return image
 
 
-def test_tray_and_notification_during_an_outage(tray: TrayController, desktop: FakeDesktop,
-                                                qtbot: QtBot) -> None:  # fmt: skip
-    seen = len(desktop.notifications)
-    outage = Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, "Grid outage",
-                   "The grid went down at 19:02. The house is running on the Powerwall, now "
-                   "58 %. At the current use it lasts about 7 h 40 min.", T0)  # fmt: skip
-    publish(tray, snapshot(grid=GridState.ISLANDED, soe_percent=58.0, battery_w=1100.0,
-                           site_w=0.0), [outage])  # fmt: skip
-    qtbot.waitUntil(lambda: len(desktop.notifications) > seen, timeout=5000)
-    note = desktop.notifications[-1]
-    width, height, data = next(p for p in ask(qtbot, desktop.icon_pixmaps) if p[0] == 32)
-    title, _ = ask(qtbot, desktop.tooltip)
+def test_tray_and_notification_during_an_outage(with_rig: WithRig, desktop: FakeDesktop) -> None:
+    pictured: dict[str, Any] = {}
+
+    async def scenario(rig: Rig) -> None:
+        seen = len(desktop.notifications)
+        outage = Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, "Grid outage",
+                       "The grid went down at 19:02. The house is running on the Powerwall, now "
+                       "58 %. At the current use it lasts about 7 h 40 min.", T0)  # fmt: skip
+        publish(rig.tray, snapshot(grid=GridState.ISLANDED, soe_percent=58.0, battery_w=1100.0,
+                                   site_w=0.0), [outage])  # fmt: skip
+        await rig.wait(lambda: len(desktop.notifications) > seen, "the notification")
+        pictured["note"] = desktop.notifications[-1]
+        pixmaps = await rig.ask(desktop.icon_pixmaps)
+        pictured["icon"] = next(p for p in pixmaps if p[0] == 32)
+        pictured["title"] = (await rig.ask(desktop.tooltip))[0]
+
+    with_rig(scenario)
+    note, (width, height, data), title = pictured["note"], pictured["icon"], pictured["title"]
     canvas = QImage(560, 300, QImage.Format.Format_ARGB32)
     canvas.fill(QColor(236, 238, 241))
     p = QPainter(canvas)
