@@ -163,6 +163,9 @@ def test_selftest_on_a_desktop_with_a_tray(desktop: FakeDesktop) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "[  ok] system tray: available" in result.stdout
+    assert "[  ok] notification service: fake-desktop 1 (pwtray tests, spec 1.2), with actions" in (
+        result.stdout
+    )
     assert "self-test passed" in result.stdout
 
 
