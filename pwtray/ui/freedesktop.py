@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-import html
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -256,7 +255,7 @@ class DesktopNotifications:
         if "body" not in self.capabilities:
             summary, body = (f"{summary}: {body}" if body else summary), ""
         elif "body-markup" in self.capabilities:
-            body = html.escape(body, quote=False)
+            body = _escape_markup(body)
         actions: list[str] = []
         if "actions" in self.capabilities:
             for action in notice.actions:
@@ -330,6 +329,12 @@ class DesktopNotifications:
             detail = reply.body[0] if reply.body and isinstance(reply.body[0], str) else ""
             raise NotificationServiceError(f"{name}: {detail}" if detail else name)
         return reply
+
+
+def _escape_markup(text: str) -> str:
+    """Text as the spec's body markup (a small XML subset) shows it literally. (Not the ``html``
+    module: its entity table costs 2 ms of start-up for three characters.)"""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _action(key: str) -> Action | None:
