@@ -18,7 +18,8 @@ import warnings
 from collections.abc import Awaitable, Callable
 
 from benchmarks._sim import PASSWORD, simulator
-from pwtray.gateway import GatewayClient, concurrently
+from pwtray.core._concurrency import concurrently
+from pwtray.gateway import GatewayClient
 
 Row = tuple[str, list[float], float]
 
@@ -99,6 +100,12 @@ def report(rows: list[Row], latency_ms: float) -> None:
         p90 = statistics.quantiles(walls, n=10)[-1]
         print(f"{name:<32}{median * 1000:>10.1f}{p90 * 1000:>9.1f}{cpu * 1000:>9.2f}"
               f"{median / single:>10.2f}{median / ours:>10.2f}")  # fmt: skip
+    print(f"\ngoal: a pwtray cycle <= 1.10 x one round trip: {ours / single:.2f}")
+    peer = next((row for row in rows if row[0] == "tesla-powerwall (gather)"), None)
+    if peer is not None:
+        our_cpu = rows[1][2]
+        print(f"goal: pwtray CPU per cycle <= tesla-powerwall (gather): {our_cpu * 1000:.2f} ms "
+              f"vs {peer[2] * 1000:.2f} ms ({our_cpu / peer[2]:.2f} x)")  # fmt: skip
 
 
 def main() -> None:

@@ -13,26 +13,41 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from pwtray import __version__
+from pwtray.core import CliOptions, StatusReading, read_status
+from pwtray.core.words import explain, grid_label, mode_label
 from pwtray.gateway import (
     AuthenticationError,
     CertificateChangedError,
     GatewayAddress,
-    GatewayClient,
     GatewayError,
+    GatewayProtocolError,
     GatewayUnavailableError,
     GatewayUnreachableError,
-    GridState,
     LockedOutError,
-    OperationMode,
-    Timeouts,
-    concurrently,
-    fetch_fingerprint,
+    SecureConnectionError,
     normalize_fingerprint,
 )
+from pwtray.kinds import EventKind
+from pwtray.monitor import FLOW_W, Connectivity, Health, Snapshot
 
 EXIT_OK, EXIT_USAGE, EXIT_AUTH, EXIT_UNREACHABLE = 0, 2, 3, 4
-EXIT_CERTIFICATE, EXIT_STOPPED, EXIT_PROTOCOL = 5, 6, 7
+EXIT_CERTIFICATE, EXIT_STOPPED, EXIT_PROTOCOL, EXIT_TLS = 5, 6, 7, 8
+EXIT_INTERNAL = 10  # pwtray itself failed; also: no desktop to show the tray app on
 PASSWORD_ENV = "PWTRAY_PASSWORD"  # noqa: S105 - the variable's name, not a password
+EXIT_CODES = (
+    "Exit codes: 0 the grid state and the charge were read (parts that could not be read are "
+    "listed), 2 usage, 3 login refused or locked out, 4 unreachable or no answer in time, "
+    "5 certificate changed, 6 Powerwalls stopped, 7 a reply pwtray cannot read (malformed, "
+    "too large, nested too deep, a value out of range), 8 no secure connection (the device "
+    "offers only outdated TLS, or not TLS), 10 an internal error."
+)
+HEALTH_WORDS = {
+    Health.MISSING: "not offered by this firmware",
+    Health.REFUSED: "refused to this login",
+    Health.NEEDS_LOGIN: "needs the gateway password",
+    Health.UNREADABLE: "a reply pwtray cannot read",
+    Health.FAILING: "no answer",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KIND",
         help="do not notify this event kind (e.g. grid_restored); repeatable",
     )
+    app.add_argument(
+        "--nut",
+        nargs="?",
+        const="127.0.0.1:3493",
+        metavar="[HOST:]PORT",
+        help="serve the Powerwall as a UPS to NUT clients (upsmon, NAS) on this address "
+        "(default 127.0.0.1:3493); beyond this computer only with allowed clients in the settings",
+    )
     app.add_argument("--autostart", choices=("on", "off"), help="start pwtray at login, or not")
     app.add_argument("--verbose", action="store_true", help="log everything, also to stderr")
     app.add_argument("--instance-key", help=argparse.SUPPRESS)  # tests: a private single instance
@@ -75,8 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="read the gateway once and print its state",
         description=(
             "Read the gateway once. The password comes from the PWTRAY_PASSWORD environment "
-            "variable, or a prompt. Exit codes: 0 ok, 2 usage, 3 login refused or locked out, "
-            "4 unreachable, 5 certificate changed, 6 Powerwalls stopped, 7 unreadable reply."
+            "variable, or a prompt when the gateway asks for a login (firmware 1.x reads "
+            "without one). " + EXIT_CODES
         ),
     )
     status.add_argument("--host", required=True, help="gateway address: IP or name, optional :PORT")
@@ -90,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.add_argument("--json", action="store_true", help="print one JSON object")
     status.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for replies")
+    _add_cloud_commands(commands)
     return parser
 
 
@@ -98,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "status":
         return status_command(args, sys.stdout, sys.stderr)
+    if args.command == "cloud":
+        return cloud_command(args, sys.stdout, sys.stderr)
     if args.autostart:
         from pwtray.settings import autostart
 
@@ -115,8 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def app_command(args: argparse.Namespace) -> int:
-    from pwtray.monitor import EventKind
-    from pwtray.ui.app import AppOptions, run_app
+    from pwtray.ui.app import run_app
 
     try:
         muted = frozenset(EventKind(kind) for kind in args.mute)
@@ -124,21 +149,26 @@ def app_command(args: argparse.Namespace) -> int:
         known = ", ".join(kind.value for kind in EventKind)
         print(f"pwtray: --mute takes one of: {known}", file=sys.stderr)
         return EXIT_USAGE
-    password = os.environ.get(PASSWORD_ENV)  # else the keyring, for the configured gateway
-    options = AppOptions(
+    try:
+        fingerprint = normalize_fingerprint(args.fingerprint) if args.fingerprint else None
+    except ValueError as exc:
+        print(f"pwtray: --fingerprint: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    cli = CliOptions(
         demo=args.demo,
-        scenarios=args.scenario,
+        scenarios=tuple(args.scenario),
         speed=args.speed,
         host=args.host,
-        fingerprint=normalize_fingerprint(args.fingerprint) if args.fingerprint else None,
-        email=args.email,
-        password=password,
-        poll_s=args.poll_seconds or (2.0 if args.demo else None),
+        fingerprint=fingerprint,
+        email=args.email or None,
+        password=os.environ.get(PASSWORD_ENV),  # else the keyring, for the configured gateway
+        poll_s=args.poll_seconds,
         muted=muted,
         verbose=args.verbose,
         instance_key=args.instance_key,
+        nut=args.nut,
     )
-    return run_app(options)
+    return run_app(cli)
 
 
 def status_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -149,91 +179,234 @@ def status_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"pwtray status: {exc}", file=err)
         return EXIT_USAGE
     password = os.environ.get(PASSWORD_ENV)
-    if password is None and sys.stdin.isatty():
-        password = getpass.getpass(f"Customer password for the gateway at {address}: ")
+
+    def read(password: str | None) -> StatusReading:
+        return asyncio.run(
+            read_status(
+                address,
+                password=password,
+                email=args.email,
+                fingerprint=fingerprint,
+                timeout_s=args.timeout,
+            )
+        )
+
     try:
-        reading = asyncio.run(_read(address, password, args.email, fingerprint, args.timeout))
-    except GatewayError as exc:
-        print(f"pwtray status: {exc}", file=err)
-        if isinstance(exc, AuthenticationError) and password is None:
-            print(f"pwtray status: set {PASSWORD_ENV} to the customer password.", file=err)
-        return _exit_code(exc)
+        reading = read(password)
+        asked = reading.snapshot.connectivity is Connectivity.AUTH_REQUIRED
+        if asked and password is None and sys.stdin.isatty():
+            password = getpass.getpass(f"Customer password for the gateway at {address}: ")
+            reading = read(password)
+    except GatewayError as exc:  # before any reading: the certificate could not be fetched
+        print(f"pwtray status: {explain(exc)}", file=err)
+        return exit_code(exc)
+    snapshot = reading.snapshot
+    if snapshot.connectivity is not Connectivity.ONLINE:
+        print(f"pwtray status: {explain(snapshot.problem)}", file=err)
+        if snapshot.connectivity is Connectivity.AUTH_REQUIRED and password is None:
+            print(f"pwtray status: set {PASSWORD_ENV} to the gateway's password.", file=err)
+        return exit_code(snapshot.problem)
     if args.json:
-        print(json.dumps(reading), file=out)
+        print(json.dumps(as_json(reading)), file=out)
     else:
-        print(_as_text(reading), file=out)
+        print(as_text(reading), file=out)
     return EXIT_OK
 
 
-async def _read(
-    address: GatewayAddress,
-    password: str | None,
-    email: str,
-    fingerprint: str | None,
-    timeout_s: float,
-) -> dict[str, Any]:
-    if fingerprint is None:
-        fingerprint = await fetch_fingerprint(address, timeout_s=timeout_s)
-    timeouts = Timeouts(connect_s=min(3.0, timeout_s), read_s=timeout_s)
-    async with GatewayClient(
-        address, password=password, email=email, fingerprint=fingerprint, timeouts=timeouts
-    ) as gateway:
-        await gateway.generation()
-        meters, soe, grid, operation, status = await concurrently(
-            gateway.meters_aggregates(),
-            gateway.soe(),
-            gateway.grid_status(),
-            gateway.operation(),
-            gateway.status(),
-        )
+def as_json(reading: StatusReading) -> dict[str, Any]:
+    s = reading.snapshot
     return {
-        "soe": round(soe.app_percent, 1),
-        "grid_status": grid.grid_status,
-        "site_w": meters.site.instant_power,
-        "battery_w": meters.battery.instant_power,
-        "load_w": meters.load.instant_power,
-        "solar_w": meters.solar.instant_power,
-        "mode": operation.mode,
-        "reserve_percent": round(operation.reserve_app_percent, 1),
-        "firmware": status.firmware,
-        "fingerprint": fingerprint,
+        "soe": None if s.soe_percent is None else round(s.soe_percent, 1),
+        "grid_status": s.grid.value if s.grid else None,
+        "site_w": s.site_w,
+        "battery_w": s.battery_w,
+        "load_w": s.load_w,
+        "solar_w": s.solar_w,
+        "mode": s.mode_raw,
+        "reserve_percent": s.reserve_percent,
+        "firmware": s.firmware,
+        "fingerprint": reading.fingerprint,
+        "unread": {name: health.value for name, health in reading.unread.items()},
     }
 
 
-def _as_text(reading: dict[str, Any]) -> str:
-    def kw(watts: float) -> str:
-        return f"{watts / 1000:+.2f} kW"
+def as_text(reading: StatusReading) -> str:
+    s = reading.snapshot
 
-    battery_w = reading["battery_w"]
-    direction = "discharging" if battery_w > 20 else "charging" if battery_w < -20 else "idle"
-    try:
-        mode = OperationMode(reading["mode"]).label
-    except ValueError:
-        mode = reading["mode"]
+    def kw(watts: float | None) -> str:
+        return "unknown" if watts is None else f"{watts / 1000:+.2f} kW"
+
     lines = [
-        ("Battery", f"{reading['soe']:.0f} %"),
-        ("Grid", GridState.parse(reading["grid_status"]).label),
-        ("Solar", kw(reading["solar_w"])),
-        ("Home", kw(reading["load_w"])),
-        ("Powerwall", f"{kw(battery_w)} ({direction})"),
-        ("Grid power", f"{kw(reading['site_w'])} (+ import, - export)"),
-        ("Mode", f"{mode}, backup reserve {reading['reserve_percent']:.0f} %"),
-        ("Firmware", reading["firmware"]),
-        ("Certificate", f"sha256={reading['fingerprint']}"),
+        ("Battery", "unknown" if s.soe_percent is None else f"{s.soe_percent:.0f} %"),
+        ("Grid", grid_label(s.grid)),
+        ("Solar", kw(s.solar_w)),
+        ("Home", kw(s.load_w)),
+        ("Powerwall", f"{kw(s.battery_w)} ({_direction(s)})"),
+        ("Grid power", f"{kw(s.site_w)} (+ import, - export)"),
+        ("Mode", _mode(s)),
+        ("Firmware", s.firmware or "unknown"),
+        ("Certificate", f"sha256={reading.fingerprint}"),
     ]
+    for name, health in sorted(reading.unread.items()):
+        lines.append(("Not read", f"{name}: {HEALTH_WORDS[health]}"))
     return "\n".join(f"{name:<12}{value}" for name, value in lines)
 
 
-def _exit_code(exc: GatewayError) -> int:
-    if isinstance(exc, AuthenticationError | LockedOutError):
+def _direction(s: Snapshot) -> str:
+    if s.battery_w is None:
+        return "unknown"
+    if abs(s.battery_w) < FLOW_W:
+        return "idle"
+    return "discharging" if s.battery_w > 0 else "charging"
+
+
+def _mode(s: Snapshot) -> str:
+    if not s.mode_raw:
+        return "unknown"
+    reserve = "" if s.reserve_percent is None else f", backup reserve {s.reserve_percent:.0f} %"
+    return f"{mode_label(s.mode or s.mode_raw)}{reserve}"
+
+
+def exit_code(problem: BaseException | None) -> int:
+    """The documented exit code for why a reading failed."""
+    if isinstance(problem, AuthenticationError | LockedOutError):
         return EXIT_AUTH
-    if isinstance(exc, CertificateChangedError):
+    if isinstance(problem, CertificateChangedError):
         return EXIT_CERTIFICATE
-    if isinstance(exc, GatewayUnavailableError) and exc.sitemaster_stopped:
+    if isinstance(problem, SecureConnectionError):
+        return EXIT_TLS
+    if isinstance(problem, GatewayUnavailableError) and problem.sitemaster_stopped:
         return EXIT_STOPPED
-    if isinstance(exc, GatewayUnreachableError | GatewayUnavailableError):
+    if isinstance(problem, GatewayUnreachableError | GatewayUnavailableError):
         return EXIT_UNREACHABLE
-    return EXIT_PROTOCOL
+    if isinstance(problem, GatewayError):
+        return EXIT_PROTOCOL if isinstance(problem, GatewayProtocolError) else EXIT_UNREACHABLE
+    return EXIT_INTERNAL
+
+
+# ---------------------------------------------------------------------- pwtray cloud …
+EXIT_CLOUD = 9
+CLOUD_TOKEN_ENV = "PWTRAY_CLOUD_REFRESH_TOKEN"  # noqa: S105 - the variable's name, not a token
+
+
+def _add_cloud_commands(commands: Any) -> None:
+    from pwtray.cloud import DEFAULT_AUTH_URL, DEFAULT_CLOUD_URL
+
+    cloud = commands.add_parser(
+        "cloud",
+        help="connect pwtray to your Tesla account (Fleet API), show or end that connection",
+        description=(
+            "Tesla's cloud is used only for changes the gateway refuses locally; its calls are "
+            "metered, so pwtray never polls it. Tokens live in the system keyring. Exit codes: "
+            "0 ok, 2 usage, 3 sign-in needed or refused, 4 unreachable, 9 other cloud error."
+        ),
+    )
+    actions = cloud.add_subparsers(dest="cloud_command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--client-id", required=True, help="your app's client ID (developer.tesla.com)"
+    )
+    common.add_argument("--cloud-url", default=DEFAULT_CLOUD_URL, help="Fleet API base URL")
+    common.add_argument("--auth-url", default=DEFAULT_AUTH_URL, help="Tesla sign-in base URL")
+    common.add_argument("--cloud-ca", help="trust this CA file instead of the system's")
+    common.add_argument("--din", help="the local gateway's DIN, to pick the site")
+    login = actions.add_parser(
+        "login",
+        parents=[common],
+        help="sign in (browser, or --paste a refresh token)",
+        description="Sign in in the browser, or with --paste a refresh token from "
+        f"{CLOUD_TOKEN_ENV} or a prompt.",
+    )
+    login.add_argument("--paste", action="store_true", help="use a refresh token got elsewhere")
+    login.add_argument(
+        "--port",
+        type=int,
+        default=8765,
+        help="port of your registered http://localhost:PORT/callback",
+    )
+    status = actions.add_parser(
+        "status", parents=[common], help="read the site's settings from Tesla's cloud once"
+    )
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+    actions.add_parser("logout", help="forget the Tesla tokens (keyring)")
+
+
+def cloud_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from pwtray.cloud import CloudError
+    from pwtray.settings import KeyringTokenStore
+
+    store = KeyringTokenStore()
+    try:
+        if args.cloud_command == "logout":
+            store.clear()
+            print("Signed out: the Tesla tokens are gone from the keyring.", file=out)
+            return EXIT_OK
+        result = asyncio.run(_cloud(args, store, out, err))
+    except ValueError as exc:
+        print(f"pwtray cloud: {exc}", file=err)
+        return EXIT_USAGE
+    except CloudError as exc:
+        print(f"pwtray cloud: {exc}", file=err)
+        return _cloud_exit_code(exc)
+    finally:
+        if store.problem:
+            print(f"pwtray cloud: {store.problem}", file=err)
+    return result
+
+
+async def _cloud(args: argparse.Namespace, store: Any, out: TextIO, err: TextIO) -> int:
+    import webbrowser
+
+    from pwtray.cloud import FleetClient, sign_in_with_browser, sign_in_with_refresh_token
+
+    urls = {"auth_url": args.auth_url, "ca_path": args.cloud_ca}
+    pasted = os.environ.get(CLOUD_TOKEN_ENV)
+    if args.cloud_command == "login" and args.paste and not pasted:
+        pasted = getpass.getpass("Refresh token (not shown): ")
+    if pasted and (args.cloud_command == "status" or args.paste):
+        await sign_in_with_refresh_token(args.client_id, pasted, store, **urls)
+    elif args.cloud_command == "login":
+
+        def open_browser(url: str) -> None:
+            print(f"Opening Tesla's sign-in page. If no browser opens, visit:\n  {url}", file=err)
+            webbrowser.open(url)
+
+        await sign_in_with_browser(
+            args.client_id,
+            store,
+            open_browser=open_browser,
+            port=args.port,
+            cloud_url=args.cloud_url,
+            **urls,
+        )
+    async with FleetClient(args.client_id, store, cloud_url=args.cloud_url, **urls) as client:
+        choice = await client.connect(args.din)
+        if args.cloud_command == "login":
+            matched = "" if choice.matched_din or not args.din else " (its DIN is not --din)"
+            print(
+                f"Signed in. Site: {choice.site.name} (energy site {choice.site.site_id}, "
+                f"gateway {choice.site.gateway_din}){matched}; region {client.cloud_url}",
+                file=out,
+            )
+            return EXIT_OK
+        settings = await client.read_settings()
+    reading = {f: getattr(settings, f) for f in settings.__struct_fields__}
+    reading["gateway_dins"] = list(settings.gateway_dins)
+    if args.json:
+        print(json.dumps(reading), file=out)
+    else:
+        print("\n".join(f"{name:<24}{value}" for name, value in reading.items()), file=out)
+    return EXIT_OK
+
+
+def _cloud_exit_code(exc: Exception) -> int:
+    from pwtray.cloud import CloudUnreachableError, SignInFailedError, SignInRequiredError
+
+    if isinstance(exc, SignInRequiredError | SignInFailedError):
+        return EXIT_AUTH
+    if isinstance(exc, CloudUnreachableError):
+        return EXIT_UNREACHABLE
+    return EXIT_CLOUD
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ class Severity(enum.IntEnum):
 class EventKind(enum.Enum):
     GRID_OUTAGE = "grid_outage"
     GRID_RESTORED = "grid_restored"
+    OFF_GRID_CHOSEN = "off_grid_chosen"  # off grid on purpose: calm, never the outage alarm
+    BACK_ON_GRID = "back_on_grid"  # reconnected after off grid by choice
     RESERVE_REACHED = "reserve_reached"
     BATTERY_FULL = "battery_full"
     SOE_BELOW = "soe_below"
@@ -34,6 +36,7 @@ class EventKind(enum.Enum):
     NEW_ALERT = "new_alert"
     RESUMED = "resumed"
     INTERNAL_ERROR = "internal_error"
+    HISTORY_FAILING = "history_failing"
 
 
 __all__ = ["EventKind", "Severity"]

@@ -61,6 +61,7 @@ def sim_factory() -> Iterator[SimFactory]:
     def start(**overrides: Any) -> Simulator:
         overrides.setdefault("password", PASSWORD)
         overrides.setdefault("start", SIM_START)
+        overrides.setdefault("speed", 0.0)  # simulated time moves only when a test says
         sim = Simulator(SimulatorConfig(**overrides)).start()
         started.append(sim)
         return sim
@@ -88,8 +89,7 @@ def app_log(tmp_path: Path) -> Iterator[Path]:
     yields the log file's path. Restores the root logger afterwards."""
     import logging
 
-    from pwtray.gateway import RedactingFilter
-    from pwtray.settings import setup_logging
+    from pwtray.settings import RedactingFilter, setup_logging
 
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
@@ -100,3 +100,12 @@ def app_log(tmp_path: Path) -> Iterator[Path]:
             root.removeHandler(handler)
             handler.close()
     root.setLevel(level)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 1 MiB file system (tmpfs) that fills up like a real disk."""
+    from tests.disks import small_disk as mount
+
+    with mount(tmp_path / "disk") as folder:
+        yield folder

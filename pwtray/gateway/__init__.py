@@ -1,10 +1,11 @@
 """Async client for a Powerwall 2 / Backup Gateway's local HTTPS API. No Qt here.
 
-Everything public is re-exported here; the modules behind it are private.
+The protocol and nothing else: the client, its typed replies and errors, addresses, TLS pinning,
+discovery, and the reserve/SOE scale. Everything public is re-exported here (the modules behind
+it are private); importing it configures nothing.
 """
 
-from pwtray.gateway._actions import switch_grid
-from pwtray.gateway._address import GatewayAddress
+from pwtray.gateway._address import GatewayAddress, system_resolver
 from pwtray.gateway._client import (
     GatewayClient,
     Generation,
@@ -13,22 +14,24 @@ from pwtray.gateway._client import (
     decode,
     make_http_client,
 )
-from pwtray.gateway._concurrency import concurrently
 from pwtray.gateway._discovery import DiscoveredGateway, discover, expand_range, fetch_fingerprint
-from pwtray.gateway._doctor import Check, Diagnosis, diagnose, spaced_fingerprint
 from pwtray.gateway._exceptions import (
     AuthenticationError,
     CertificateChangedError,
     EndpointNotSupportedError,
     GatewayError,
     GatewayProtocolError,
+    GatewayTimeoutError,
     GatewayUnavailableError,
     GatewayUnreachableError,
     LockedOutError,
     PermissionDeniedError,
+    ReplyTooLargeError,
     RequestRefusedError,
+    SecureConnectionError,
     WriteNotAppliedError,
 )
+from pwtray.gateway._http import Limits, Reply, Target, Transport
 from pwtray.gateway._models import (
     GridState,
     GridStatus,
@@ -45,28 +48,25 @@ from pwtray.gateway._models import (
     SystemStatus,
     UpdateStatus,
 )
-from pwtray.gateway._netinfo import SECTIONS, Section, network_info, read_section
-from pwtray.gateway._redact import RedactingFilter, redact
 from pwtray.gateway._scale import api_to_app, app_to_api
 from pwtray.gateway._tls import normalize_fingerprint, pinned_context
 
 __all__ = [
-    "SECTIONS",
     "AuthenticationError",
     "CertificateChangedError",
-    "Check",
-    "Diagnosis",
     "DiscoveredGateway",
     "EndpointNotSupportedError",
     "GatewayAddress",
     "GatewayClient",
     "GatewayError",
     "GatewayProtocolError",
+    "GatewayTimeoutError",
     "GatewayUnavailableError",
     "GatewayUnreachableError",
     "Generation",
     "GridState",
     "GridStatus",
+    "Limits",
     "LockedOutError",
     "Meter",
     "MetersAggregates",
@@ -75,32 +75,29 @@ __all__ = [
     "OperationMode",
     "PermissionDeniedError",
     "Powerwalls",
-    "RedactingFilter",
+    "Reply",
+    "ReplyTooLargeError",
     "RequestRefusedError",
-    "Section",
+    "SecureConnectionError",
     "Session",
     "SiteInfo",
     "SiteMaster",
     "Soe",
     "Status",
     "SystemStatus",
+    "Target",
     "Timeouts",
+    "Transport",
     "UpdateStatus",
     "WriteNotAppliedError",
     "api_to_app",
     "app_to_api",
-    "concurrently",
     "decode",
-    "diagnose",
     "discover",
     "expand_range",
     "fetch_fingerprint",
     "make_http_client",
-    "network_info",
     "normalize_fingerprint",
     "pinned_context",
-    "read_section",
-    "redact",
-    "spaced_fingerprint",
-    "switch_grid",
+    "system_resolver",
 ]

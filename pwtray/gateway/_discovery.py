@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import httpx
 import msgspec
 
 from pwtray.gateway import _models as m
-from pwtray.gateway._address import GatewayAddress, system_resolver, url_host
-from pwtray.gateway._exceptions import GatewayUnreachableError
+from pwtray.gateway._address import GatewayAddress, system_resolver
+from pwtray.gateway._client import nested_deeper_than, tls_refusal
+from pwtray.gateway._exceptions import GatewayUnreachableError, SecureConnectionError
+from pwtray.gateway._http import Http11Transport, HttpError, Limits, Target
 from pwtray.gateway._tls import fingerprint_of, pinned_context, read_certificate
 
 
@@ -31,6 +33,8 @@ class DiscoveredGateway:
 
 
 MAX_ADDRESSES = 1024
+# Any device on the network may answer a probe: /api/status is ~400 bytes, a web page is not.
+PROBE_LIMITS = Limits(reply_bytes=64 * 1024, head_bytes=16 * 1024, json_depth=8)
 
 
 def expand_range(text: str) -> list[str]:
@@ -84,6 +88,11 @@ async def fetch_fingerprint(address: str | GatewayAddress, *, timeout_s: float =
         raise GatewayUnreachableError(str(target), "connection refused") from exc
     except TimeoutError as exc:
         raise GatewayUnreachableError(str(target), "no answer in time") from exc
+    except ssl.SSLError as exc:
+        refusal = tls_refusal(exc)
+        if refusal is not None:
+            raise SecureConnectionError(str(target), *refusal) from exc
+        raise GatewayUnreachableError(str(target), "cannot read its certificate") from exc
     except OSError as exc:
         raise GatewayUnreachableError(str(target), "cannot read its certificate") from exc
     return fingerprint_of(der)
@@ -99,38 +108,48 @@ async def discover(
     targets = [a if isinstance(a, GatewayAddress) else GatewayAddress.parse(a) for a in addresses]
     limit = asyncio.Semaphore(concurrency)
     context = pinned_context(None)
-    timeout = httpx.Timeout(timeout_s)
-    async with httpx.AsyncClient(verify=context, timeout=timeout, trust_env=False) as http:
 
-        async def probe(target: GatewayAddress) -> DiscoveredGateway | None:
-            async with limit:
-                return await _probe(http, target)
+    async def probe(target: GatewayAddress) -> DiscoveredGateway | None:
+        async with limit:
+            return await _probe(context, target, timeout_s)
 
-        found = await asyncio.gather(*(probe(t) for t in targets))
+    found = await asyncio.gather(*(probe(t) for t in targets))
     return [gateway for gateway in found if gateway is not None]
 
 
-async def _probe(http: httpx.AsyncClient, target: GatewayAddress) -> DiscoveredGateway | None:
-    url = f"https://{url_host(target.host)}:{target.port}/api/status"
+async def _probe(
+    context: ssl.SSLContext, target: GatewayAddress, timeout_s: float
+) -> DiscoveredGateway | None:
+    """One bounded ``GET /api/status``; ``None`` for anything that is not a gateway's answer."""
+    transport = Http11Transport(context, limits=PROBE_LIMITS, max_connections=1)
+    deadline = asyncio.get_running_loop().time() + timeout_s
     try:
-        response = await http.get(url)
-    except httpx.HTTPError:
+        reply = await transport.request(
+            "GET",
+            Target(target.host, target.port, target.sni),
+            "/api/status",
+            [("Accept", "application/json")],
+            None,
+            deadline=deadline,
+            connect_s=timeout_s,
+            reply_s=timeout_s,
+        )
+    except (HttpError, ValueError):
         return None
-    if response.status_code != 200:
+    finally:
+        await transport.aclose()
+    if reply.status != 200 or nested_deeper_than(reply.body, PROBE_LIMITS.json_depth):
         return None
     try:
-        status = msgspec.json.decode(response.content, type=m.Status)
+        status = msgspec.json.decode(reply.body, type=m.Status)
     except msgspec.MsgspecError:
         return None
     if status.din is None and not status.legacy:
         return None  # answers /api/status but is not a gateway
-    stream = response.extensions.get("network_stream")
-    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
-    der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
     return DiscoveredGateway(
         address=target,
         din=status.din,
         firmware=status.firmware,
         legacy=status.legacy,
-        fingerprint=fingerprint_of(der or b""),
+        fingerprint=fingerprint_of(reply.peer_certificate or b""),
     )

@@ -8,12 +8,40 @@ name kept with ``msgspec.field(name=...)``. Powers are in W, energies in Wh.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import enum
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
 from pwtray.gateway._scale import api_to_app
+
+# ---------------------------------------------------------------------- range checks
+# A value outside these ranges makes the whole reply a GatewayProtocolError naming the field's
+# JSON path, instead of an absurd number on the icon, in the estimates or in the history. The
+# ranges come from the seed document and every capture in ../shared/gateway-samples (all sets):
+#
+#   power, W (any sign)         |P| ≤ 1 MW     captures: ≤ 10.5 kW now, 24 kW max discharge;
+#                                              a Backup Gateway 2 serves ≤ 200 A (≈ 140 kW, 3-phase)
+#   meter energy counters, Wh   0 … 1e11       captures ≤ 2.7e7 (27 MWh); 100 GWh is centuries
+#   battery energy, Wh          0 … 1e7        captures ≤ 28 078 (2 Powerwalls); 10 MWh ≈ 700 PW
+#   SOE, % (gateway scale)      0 … 101        the scale is 0 to 100; 1 point of slack for rounding
+#   backup reserve, %           0 … 100
+#   site energy/power, kWh / kW 0 … 10 000     captures ≤ 27 kWh, 25 kW
+#   grid-fault time, ms         0 … 4.1e12     1970 to 2100 (captures: 2021); a time outside it
+#                                              cannot be shown as a date
+#
+# ``max_site_meter_power_kW`` is left alone: gateways send ±1e9 there to mean "no limit".
+Watts = Annotated[float, msgspec.Meta(ge=-1e6, le=1e6)]
+MeterWattHours = Annotated[float, msgspec.Meta(ge=0, le=1e11)]
+BatteryWattHours = Annotated[float, msgspec.Meta(ge=0, le=1e7)]
+SoePercent = Annotated[float, msgspec.Meta(ge=0, le=101)]
+Percent = Annotated[float, msgspec.Meta(ge=0, le=100)]
+SiteRating = Annotated[float, msgspec.Meta(ge=0, le=10_000)]
+EpochMs = Annotated[int, msgspec.Meta(ge=0, le=4_102_444_800_000)]
+# What may go back to the gateway in a Cookie or Authorization header (RFC 6265 cookie-octets).
+COOKIE_OCTETS = r"[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]"
 
 
 class Model(msgspec.Struct, frozen=True, kw_only=True):
@@ -77,13 +105,13 @@ class GridStatus(Model, frozen=True, kw_only=True):
 
 # ---------------------------------------------------------------------- meters
 class Meter(Model, frozen=True, kw_only=True):
-    instant_power: float
-    energy_exported: float = 0.0
-    energy_imported: float = 0.0
+    instant_power: Watts
+    energy_exported: MeterWattHours = 0.0
+    energy_imported: MeterWattHours = 0.0
     last_communication_time: str = ""
     frequency: float = 0.0
-    instant_reactive_power: float = 0.0
-    instant_apparent_power: float = 0.0
+    instant_reactive_power: Watts = 0.0
+    instant_apparent_power: Watts = 0.0
     instant_average_voltage: float = 0.0
     instant_average_current: float = 0.0
     instant_total_current: float = 0.0
@@ -103,7 +131,7 @@ class MetersAggregates(Model, frozen=True, kw_only=True):
 
 
 class Soe(Model, frozen=True, kw_only=True):
-    percentage: float
+    percentage: SoePercent
 
     @property
     def app_percent(self) -> float:
@@ -143,7 +171,7 @@ class Status(Model, frozen=True, kw_only=True):
     def firmware_tuple(self) -> tuple[int, ...]:
         parts = []
         for part in self.firmware.split("."):
-            digits = "".join(ch for ch in part if ch.isdigit())
+            digits = "".join(ch for ch in part if ch.isdigit())[:9]
             parts.append(int(digits) if digits else 0)
         return tuple(parts)
 
@@ -170,10 +198,10 @@ class GridCode(Model, frozen=True, kw_only=True):
 class SiteInfo(Model, frozen=True, kw_only=True):
     site_name: str
     timezone: str = ""
-    nominal_system_energy_kWh: float | None = None
-    nominal_system_power_kW: float | None = None
-    max_system_energy_kWh: float | None = None
-    max_system_power_kW: float | None = None
+    nominal_system_energy_kWh: SiteRating | None = None
+    nominal_system_power_kW: SiteRating | None = None
+    max_system_energy_kWh: SiteRating | None = None
+    max_system_power_kW: SiteRating | None = None
     max_site_meter_power_kW: float | None = None
     min_site_meter_power_kW: float | None = None
     panel_max_current: float | None = None
@@ -266,7 +294,7 @@ class OperationMode(enum.Enum):
 class Operation(Model, frozen=True, kw_only=True):
     """``/api/operation``: current firmware says ``real_mode``, firmware 1.x said ``mode``."""
 
-    backup_reserve_percent: float
+    backup_reserve_percent: Percent
     real_mode: str | None = None
     legacy_mode: str | None = msgspec.field(name="mode", default=None)
     freq_shift_load_shed_soe: float | None = None
@@ -292,15 +320,15 @@ class BatteryBlock(Model, frozen=True, kw_only=True):
     disabled_reasons: list[str] = msgspec.field(default_factory=list)
     pinv_state: str | None = None
     pinv_grid_state: str | None = None
-    nominal_energy_remaining: float | None = None
-    nominal_full_pack_energy: float | None = None
-    p_out: float | None = None
-    q_out: float | None = None
+    nominal_energy_remaining: BatteryWattHours | None = None
+    nominal_full_pack_energy: BatteryWattHours | None = None
+    p_out: Watts | None = None
+    q_out: Watts | None = None
     v_out: float | None = None
     f_out: float | None = None
     i_out: float | None = None
-    energy_charged: float | None = None
-    energy_discharged: float | None = None
+    energy_charged: MeterWattHours | None = None
+    energy_discharged: MeterWattHours | None = None
     off_grid: bool | None = None
     vf_mode: bool | None = None
     backup_ready: bool | None = None
@@ -309,7 +337,7 @@ class BatteryBlock(Model, frozen=True, kw_only=True):
 
 
 class GridFault(Model, frozen=True, kw_only=True):
-    timestamp: int
+    timestamp: EpochMs
     alert_name: str
     alert_is_fault: bool = False
     decoded_alert: str | None = None
@@ -322,19 +350,19 @@ class GridFault(Model, frozen=True, kw_only=True):
 
 
 class SystemStatus(Model, frozen=True, kw_only=True):
-    nominal_full_pack_energy: float
-    nominal_energy_remaining: float
+    nominal_full_pack_energy: BatteryWattHours
+    nominal_energy_remaining: BatteryWattHours
     system_island_state: str | None = None
     available_blocks: int | None = None
     battery_blocks: list[BatteryBlock] = msgspec.field(default_factory=list)
     grid_faults: list[GridFault] = msgspec.field(default_factory=list)
-    max_charge_power: float | None = None
-    max_discharge_power: float | None = None
-    max_apparent_power: float | None = None
-    instantaneous_max_charge_power: float | None = None
-    instantaneous_max_discharge_power: float | None = None
-    battery_target_power: float | None = None
-    expected_energy_remaining: float | None = None
+    max_charge_power: Watts | None = None
+    max_discharge_power: Watts | None = None
+    max_apparent_power: Watts | None = None
+    instantaneous_max_charge_power: Watts | None = None
+    instantaneous_max_discharge_power: Watts | None = None
+    battery_target_power: Watts | None = None
+    expected_energy_remaining: BatteryWattHours | None = None
     can_reboot: str | None = None
     command_source: str | None = None
 
@@ -368,11 +396,37 @@ class Registration(Model, frozen=True, kw_only=True):
 
 # ---------------------------------------------------------------------- networks
 class IpNetwork(Model, frozen=True, kw_only=True):
+    """One address of an interface: ``ip``/``mask`` (dotted) until firmware 22, ``IP``/``Mask``
+    (the mask as base64 bytes, ``"////AA=="`` = /24) from firmware 23 (23.28 and 23.44 sets)."""
+
     ip: str = ""
     mask: str = ""
+    ip_23: str = msgspec.field(name="IP", default="")
+    mask_23: str = msgspec.field(name="Mask", default="")
+
+    @property
+    def address(self) -> str:
+        return self.ip or self.ip_23
+
+    @property
+    def prefix(self) -> int | None:
+        """The network's prefix length, from either mask form."""
+        if self.mask:
+            parts = self.mask.split(".")
+            if len(parts) == 4 and all(p.isdigit() for p in parts):
+                return sum(bin(int(p) & 255).count("1") for p in parts)
+        if self.mask_23:
+            try:
+                raw = base64.b64decode(self.mask_23, validate=True)
+            except (binascii.Error, ValueError):
+                return None
+            return sum(bin(byte).count("1") for byte in raw) if len(raw) in (4, 16) else None
+        return None
 
 
 class ExtraIp(Model, frozen=True, kw_only=True):
+    """A further address of an interface (current firmware; the gateway's own wired side)."""
+
     ip: str = ""
     netmask: int | str | None = None
 
@@ -426,9 +480,19 @@ class Network(Model, frozen=True, kw_only=True):
 
     @property
     def addresses(self) -> list[str]:
+        """Every address of this network, with its prefix where known (``192.0.2.7/24``)."""
+        found: list[str] = []
         if self.iface_network_info is not None:
-            return [n.ip for n in self.iface_network_info.ip_networks if n.ip]
-        return [self.ip_address] if self.ip_address else []
+            for n in self.iface_network_info.ip_networks:
+                if n.address:
+                    found.append(f"{n.address}/{n.prefix}" if n.prefix else n.address)
+        for extra in self.extra_ips:
+            if extra.ip:
+                bits = extra.netmask if isinstance(extra.netmask, int) else None
+                found.append(f"{extra.ip}/{bits}" if bits else extra.ip)
+        if not found and self.ip_address:
+            found.append(self.ip_address)
+        return found
 
 
 class SystemNetwork(Model, frozen=True, kw_only=True):
@@ -498,9 +562,9 @@ class MeterConnection(Model, frozen=True, kw_only=True):
 
 
 class CachedReadings(Model, frozen=True, kw_only=True):
-    instant_power: float
-    energy_exported: float = 0.0
-    energy_imported: float = 0.0
+    instant_power: Watts
+    energy_exported: MeterWattHours = 0.0
+    energy_imported: MeterWattHours = 0.0
     last_communication_time: str = ""
     frequency: float = 0.0
     instant_average_voltage: float = 0.0
@@ -584,7 +648,8 @@ class IslandMode(Model, frozen=True, kw_only=True):
 
 
 class Login(Model, frozen=True, kw_only=True):
-    token: str
+    # It goes back in a Cookie or Authorization header: RFC 6265 cookie-octets only.
+    token: Annotated[str, msgspec.Meta(pattern=f"^{COOKIE_OCTETS}{{1,4096}}$")]
     email: str | None = None
     firstname: str | None = None
     lastname: str | None = None

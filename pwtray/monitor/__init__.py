@@ -6,7 +6,14 @@ from pwtray.monitor._clock import SYSTEM_CLOCK, Clock, SystemClock
 from pwtray.monitor._endpoints import ENDPOINTS, Endpoint, Group, Health, Readings
 from pwtray.monitor._estimates import describe_duration, estimate, smooth
 from pwtray.monitor._events import Event, EventSettings, Memory, derive
-from pwtray.monitor._history import DailyEnergy, HistoryStore, Outage, Point, Retention
+from pwtray.monitor._history import (
+    DailyEnergy,
+    HistoryStore,
+    HistoryUnavailableError,
+    Outage,
+    Point,
+    Retention,
+)
 from pwtray.monitor._poller import Poller
 from pwtray.monitor._schedule import Schedule
 from pwtray.monitor._snapshot import (
@@ -36,6 +43,7 @@ __all__ = [
     "Group",
     "Health",
     "HistoryStore",
+    "HistoryUnavailableError",
     "Memory",
     "Outage",
     "Point",

@@ -84,6 +84,11 @@ def energy_remaining_wh(
     return capacity * soe_percent / 100.0
 
 
+def _measured(value: float) -> float | None:
+    """A meter's voltage or frequency: 0 is what a gateway sends for "not measured"."""
+    return value if value > 0 else None
+
+
 def counters(meters: MetersAggregates | None) -> Counters | None:
     if meters is None:
         return None
@@ -138,6 +143,8 @@ def assemble(
         load_w=meters.load.instant_power if meters else None,
         solar_w=meters.solar.instant_power if meters else None,
         generator_w=meters.generator.instant_power if meters and meters.generator else None,
+        grid_voltage_v=_measured(meters.site.instant_average_voltage) if meters else None,
+        grid_frequency_hz=_measured(meters.site.frequency) if meters else None,
         grid=r.grid_status.state if r.grid_status else None,
         grid_since=grid_since,
         mode=OperationMode.parse(r.operation.mode) if r.operation else None,

@@ -1,5 +1,8 @@
 """What is worth telling the user: a pure function of (previous, current) snapshots.
 
+Events are facts (a kind, a severity, a time and the numbers behind them); the sentences are
+made in ``pwtray.core.words``, so every screen and the CLI say the same thing the same way.
+
 ``derive`` takes the previous and current snapshot plus a small immutable ``Memory`` (what was
 already said: the outage in progress, latched thresholds, alerts seen) and returns the events
 and the next memory. No clock, no I/O: the same inputs always give the same events, which is
@@ -8,23 +11,26 @@ what the property tests check (no event without a change; every restore follows 
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field, replace
 
-from pwtray.gateway import GridState, OperationMode
+from pwtray.gateway import GridState
 from pwtray.kinds import EventKind, Severity
-from pwtray.monitor._estimates import describe_duration
 from pwtray.monitor._snapshot import Connectivity, Snapshot
 
 
 @dataclass(frozen=True)
 class Event:
+    """Something worth telling, as facts: ``pwtray.core.words.event_text`` says it in words.
+
+    ``data`` holds the numbers and names the words need (see each kind below); ``problem`` the
+    error behind a connectivity event.
+    """
+
     kind: EventKind
     severity: Severity
-    title: str
-    body: str
     at: float  # wall-clock seconds
     data: dict[str, float | str] = field(default_factory=dict, compare=False)
+    problem: BaseException | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,7 @@ class Memory:
     full_latched: bool = False
     unreachable_since: float | None = None
     unreachable_told: bool = False
+    chosen_off_grid_since: float | None = None  # off grid on purpose (by pwtray or the owner)
     alerts_seen: frozenset[tuple[int, str]] | None = None  # None until the first reading
 
 
@@ -55,9 +62,14 @@ def derive(
     settings: EventSettings = EventSettings(),
     *,
     expected_operation: tuple[str, float] | None = None,
+    expected_off_grid: bool = False,
 ) -> tuple[list[Event], Memory]:
-    """Events for the step from ``previous`` to ``current``, and the memory to pass next time."""
+    """Events for the step from ``previous`` to ``current``, and the memory to pass next time.
+
+    ``expected_off_grid``: pwtray itself just took the house off grid (a command).
+    """
     events: list[Event] = []
+    memory = _chosen_off_grid(current, memory, events, expected=expected_off_grid)
     memory = _grid(previous, current, memory, events)
     memory = _battery(previous, current, memory, settings, events)
     memory = _connectivity(previous, current, memory, settings, events)
@@ -69,25 +81,66 @@ def derive(
 
 
 # ---------------------------------------------------------------------- grid
+GRID_PRESENT_V = 90.0  # the grid side of the gateway still has this: the grid itself is there
+
+
+def grid_present(snapshot: Snapshot) -> bool | None:
+    """Whether the grid itself has power, from the site meter's voltage (None: not reported).
+
+    Off grid with the grid still live on the site meter means the house left the grid on
+    purpose (pwtray's or the Tesla app's "Go off grid"); in an outage the grid side is dead.
+    """
+    if snapshot.grid_voltage_v is None:
+        return None
+    return snapshot.grid_voltage_v >= GRID_PRESENT_V
+
+
+def _chosen_off_grid(
+    current: Snapshot, memory: Memory, events: list[Event], *, expected: bool
+) -> Memory:
+    """Off grid by choice: told calmly, never as the outage alarm — unless the grid itself then
+    fails, which ``_grid`` tells as an outage."""
+    grid = current.grid
+    if grid is None:
+        return memory
+    chosen = memory.chosen_off_grid_since
+    leaving = chosen is None and memory.outage_started_at is None and grid.off_grid
+    if leaving and (expected or grid_present(current) is True):
+        data: dict[str, float | str] = {"started_at": current.taken_at}
+        if current.soe_percent is not None:
+            data["soe"] = current.soe_percent
+        if expected:
+            data["by_pwtray"] = 1.0
+        events.append(Event(EventKind.OFF_GRID_CHOSEN, Severity.INFO, current.taken_at, data))
+        return replace(memory, chosen_off_grid_since=current.taken_at)
+    if chosen is not None and grid is GridState.CONNECTED:
+        data = {"duration_s": max(0.0, current.taken_at - chosen)}
+        events.append(Event(EventKind.BACK_ON_GRID, Severity.INFO, current.taken_at, data))
+        return replace(memory, chosen_off_grid_since=None)
+    return memory
+
+
 def _grid(
     previous: Snapshot | None, current: Snapshot, memory: Memory, events: list[Event]
 ) -> Memory:
     grid = current.grid
     if grid is None:
         return memory  # nothing read this time: an outage in progress stays in progress
-    if memory.outage_started_at is None and grid.off_grid:
+    chosen = memory.chosen_off_grid_since is not None
+    dead = grid_present(current) is False
+    if memory.outage_started_at is None and grid.off_grid and (not chosen or dead):
         first_reading = previous is None or previous.grid is None
         started = current.taken_at
-        events.append(
-            Event(
-                EventKind.GRID_OUTAGE,
-                Severity.CRITICAL,
-                "Grid outage" if grid is GridState.ISLANDED else "Off grid",
-                _outage_body(current, started, already=first_reading),
-                current.taken_at,
-                {"started_at": started},
-            )
-        )
+        data: dict[str, float | str] = {"started_at": started, "grid": grid.value}
+        if first_reading:
+            data["already"] = 1.0
+        if current.soe_percent is not None:
+            data["soe"] = current.soe_percent
+        if current.estimates.time_to_empty_s is not None:
+            data["time_to_empty_s"] = current.estimates.time_to_empty_s
+        if chosen:
+            data["while_off_grid_by_choice"] = 1.0
+        events.append(Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, current.taken_at, data))
         discharged = current.counters.battery_exported_wh if current.counters else None
         return replace(
             memory,
@@ -111,47 +164,21 @@ def _grid(
     return memory
 
 
-def _outage_body(current: Snapshot, started: float, *, already: bool) -> str:
-    when = _clock_time(started)
-    lead = (
-        f"The grid was already down when pwtray connected ({when})."
-        if already
-        else f"The grid went down at {when}."
-    )
-    parts = [lead, "The house is running on the Powerwall"]
-    if current.soe_percent is not None:
-        parts[-1] += f", now {current.soe_percent:.0f} %"
-    parts[-1] += "."
-    empty = current.estimates.time_to_empty_s
-    if empty is not None:
-        parts.append(f"At the current use it lasts about {describe_duration(empty)}.")
-    return " ".join(parts)
-
-
 def _restored(current: Snapshot, memory: Memory, started_at: float, lowest: float | None) -> Event:
-    duration_s = max(0.0, current.taken_at - started_at)
-    supplied_wh: float | None = None
-    if current.counters and memory.outage_start_discharged_wh is not None:
-        supplied_wh = max(
-            0.0, current.counters.battery_exported_wh - memory.outage_start_discharged_wh
-        )
-    body = f"The grid is back after {describe_duration(duration_s)}."
-    if supplied_wh is not None:
-        body += f" The Powerwall supplied {supplied_wh / 1000:.1f} kWh"
-        if memory.outage_start_soe is not None and current.soe_percent is not None:
-            body += f" ({memory.outage_start_soe:.0f} % → {current.soe_percent:.0f} %)"
-        body += "."
     data: dict[str, float | str] = {
-        "duration_s": duration_s,
+        "duration_s": max(0.0, current.taken_at - started_at),
         "started_at": started_at,
     }
-    if supplied_wh is not None:
-        data["energy_wh"] = supplied_wh
+    if current.counters and memory.outage_start_discharged_wh is not None:
+        supplied = current.counters.battery_exported_wh - memory.outage_start_discharged_wh
+        data["energy_wh"] = max(0.0, supplied)
     if lowest is not None:
         data["lowest_soe"] = lowest
-    return Event(
-        EventKind.GRID_RESTORED, Severity.INFO, "Grid restored", body, current.taken_at, data
-    )
+    if memory.outage_start_soe is not None:
+        data["start_soe"] = memory.outage_start_soe
+    if current.soe_percent is not None:
+        data["soe"] = current.soe_percent
+    return Event(EventKind.GRID_RESTORED, Severity.INFO, current.taken_at, data)
 
 
 # ---------------------------------------------------------------------- battery
@@ -180,29 +207,18 @@ def _battery(
         )
         if not reserve_latched and at_reserve and fell_to_it:
             reserve_latched = True
+            data: dict[str, float | str] = {"soe": soe, "reserve": reserve}
+            if current.off_grid:
+                data["off_grid"] = 1.0
             events.append(
-                Event(
-                    EventKind.RESERVE_REACHED,
-                    Severity.WARNING,
-                    "Battery at backup reserve",
-                    f"The Powerwall is at {soe:.0f} %, its backup reserve ({reserve:.0f} %). "
-                    + (
-                        "It keeps running the house until the grid is back."
-                        if current.off_grid
-                        else "The grid now covers the house; the reserve is kept for outages."
-                    ),
-                    current.taken_at,
-                )
+                Event(EventKind.RESERVE_REACHED, Severity.WARNING, current.taken_at, data)
             )
         elif reserve_latched and soe > reserve + h:
             reserve_latched = False
     full_latched = memory.full_latched
     if not full_latched and soe >= 99.5:
         full_latched = True
-        full = "The Powerwall is fully charged."
-        events.append(
-            Event(EventKind.BATTERY_FULL, Severity.INFO, "Battery full", full, current.taken_at)
-        )
+        events.append(Event(EventKind.BATTERY_FULL, Severity.INFO, current.taken_at))
     elif full_latched and soe < 100 - 2 * h:
         full_latched = False
     latched = set(memory.latched_thresholds)
@@ -210,16 +226,11 @@ def _battery(
     if crossed:
         lowest = min(crossed)
         latched.update(crossed)
-        events.append(
-            Event(
-                EventKind.SOE_BELOW,
-                Severity.CRITICAL if current.off_grid else Severity.WARNING,
-                f"Battery below {lowest:.0f} %",
-                f"The Powerwall is at {soe:.0f} %." + _lasts(current),
-                current.taken_at,
-                {"threshold": lowest},
-            )
-        )
+        data = {"threshold": lowest, "soe": soe}
+        if current.estimates.time_to_empty_s:
+            data["time_to_empty_s"] = current.estimates.time_to_empty_s
+        severity = Severity.CRITICAL if current.off_grid else Severity.WARNING
+        events.append(Event(EventKind.SOE_BELOW, severity, current.taken_at, data))
     latched = {t for t in latched if soe < t + h}
     return replace(
         memory,
@@ -229,30 +240,13 @@ def _battery(
     )
 
 
-def _lasts(current: Snapshot) -> str:
-    empty = current.estimates.time_to_empty_s
-    return f" At the current use it lasts about {describe_duration(empty)}." if empty else ""
-
-
 # ---------------------------------------------------------------------- connectivity
 _STATE_EVENTS = {
-    Connectivity.AUTH_REQUIRED: (EventKind.AUTH_REQUIRED, Severity.WARNING, "Gateway login needed"),
-    Connectivity.LOCKED_OUT: (EventKind.LOCKED_OUT, Severity.WARNING, "Gateway login locked out"),
-    Connectivity.CERTIFICATE_CHANGED: (
-        EventKind.CERTIFICATE_CHANGED,
-        Severity.CRITICAL,
-        "Gateway certificate changed",
-    ),
-    Connectivity.GATEWAY_STOPPED: (
-        EventKind.GATEWAY_STOPPED,
-        Severity.WARNING,
-        "Powerwalls stopped",
-    ),
-    Connectivity.INTERNAL_ERROR: (
-        EventKind.INTERNAL_ERROR,
-        Severity.WARNING,
-        "pwtray hit an internal error",
-    ),
+    Connectivity.AUTH_REQUIRED: (EventKind.AUTH_REQUIRED, Severity.WARNING),
+    Connectivity.LOCKED_OUT: (EventKind.LOCKED_OUT, Severity.WARNING),
+    Connectivity.CERTIFICATE_CHANGED: (EventKind.CERTIFICATE_CHANGED, Severity.CRITICAL),
+    Connectivity.GATEWAY_STOPPED: (EventKind.GATEWAY_STOPPED, Severity.WARNING),
+    Connectivity.INTERNAL_ERROR: (EventKind.INTERNAL_ERROR, Severity.WARNING),
 }
 
 
@@ -266,8 +260,8 @@ def _connectivity(
     state = current.connectivity
     before = previous.connectivity if previous else Connectivity.CONNECTING
     if state in _STATE_EVENTS and state is not before:
-        kind, severity, title = _STATE_EVENTS[state]
-        events.append(Event(kind, severity, title, current.error or title, current.taken_at))
+        kind, severity = _STATE_EVENTS[state]
+        events.append(Event(kind, severity, current.taken_at, problem=current.problem))
     unreachable = state in (Connectivity.STALE, Connectivity.OFFLINE)
     since, told = memory.unreachable_since, memory.unreachable_told
     if unreachable:
@@ -278,23 +272,16 @@ def _connectivity(
                 Event(
                     EventKind.UNREACHABLE,
                     Severity.WARNING,
-                    "Gateway unreachable",
-                    f"pwtray has not reached the gateway since {_clock_time(since)}. "
-                    + (current.error or ""),
                     current.taken_at,
+                    {"since": since},
+                    problem=current.problem,
                 )
             )
     elif state is Connectivity.ONLINE:
         if told:
+            away = current.taken_at - (since or current.taken_at)
             events.append(
-                Event(
-                    EventKind.BACK_ONLINE,
-                    Severity.INFO,
-                    "Gateway reachable again",
-                    "Readings are live again after "
-                    f"{describe_duration(current.taken_at - (since or current.taken_at))}.",
-                    current.taken_at,
-                )
+                Event(EventKind.BACK_ONLINE, Severity.INFO, current.taken_at, {"away_s": away})
             )
         since, told = None, False
     return replace(memory, unreachable_since=since, unreachable_told=told)
@@ -308,16 +295,8 @@ def _alerts(current: Snapshot, memory: Memory, events: list[Event]) -> Memory:
     if memory.alerts_seen is None:
         return replace(memory, alerts_seen=seen_now)  # what was there before we looked is old news
     for timestamp_ms, name in sorted(seen_now - memory.alerts_seen):
-        events.append(
-            Event(
-                EventKind.NEW_ALERT,
-                Severity.WARNING,
-                "Gateway alert",
-                f"The gateway reported {name} at {_clock_time(timestamp_ms / 1000)}.",
-                current.taken_at,
-                {"alert": name},
-            )
-        )
+        data: dict[str, float | str] = {"alert": name, "alert_at": timestamp_ms / 1000}
+        events.append(Event(EventKind.NEW_ALERT, Severity.WARNING, current.taken_at, data))
     return replace(memory, alerts_seen=memory.alerts_seen | seen_now)
 
 
@@ -330,60 +309,26 @@ def _settings_changed(
     if previous is None:
         return
     if previous.firmware and current.firmware and previous.firmware != current.firmware:
-        events.append(
-            Event(
-                EventKind.FIRMWARE_CHANGED,
-                Severity.INFO,
-                "Gateway firmware updated",
-                f"The gateway now runs firmware {current.firmware} (was {previous.firmware}).",
-                current.taken_at,
-            )
-        )
+        data: dict[str, float | str] = {"firmware": current.firmware, "was": previous.firmware}
+        events.append(Event(EventKind.FIRMWARE_CHANGED, Severity.INFO, current.taken_at, data))
     if expected is not None and (current.mode_raw, current.reserve_percent) == expected:
         return  # the change pwtray itself made
     if previous.mode_raw and current.mode_raw and previous.mode_raw != current.mode_raw:
-        events.append(
-            Event(
-                EventKind.MODE_CHANGED,
-                Severity.INFO,
-                "Operation mode changed",
-                f"The Powerwall is now in {_mode_label(current.mode_raw)} mode "
-                f"(was {_mode_label(previous.mode_raw)}).",
-                current.taken_at,
-            )
-        )
+        data = {"mode": current.mode_raw, "was": previous.mode_raw}
+        events.append(Event(EventKind.MODE_CHANGED, Severity.INFO, current.taken_at, data))
     before, after = previous.reserve_percent, current.reserve_percent
     if before is not None and after is not None and abs(before - after) >= 0.5:
-        events.append(
-            Event(
-                EventKind.RESERVE_CHANGED,
-                Severity.INFO,
-                "Backup reserve changed",
-                f"The backup reserve is now {after:.0f} % (was {before:.0f} %).",
-                current.taken_at,
-            )
-        )
+        data = {"reserve": after, "was": before}
+        events.append(Event(EventKind.RESERVE_CHANGED, Severity.INFO, current.taken_at, data))
 
 
 def _resumed(previous: Snapshot, current: Snapshot) -> Event:
-    away = current.resumed_after_s or 0.0
-    body = f"This computer was asleep for {describe_duration(away)}."
+    data: dict[str, float | str] = {"away_s": current.resumed_after_s or 0.0}
     if previous.soe_percent is not None and current.soe_percent is not None:
-        body += f" Battery {previous.soe_percent:.0f} % → {current.soe_percent:.0f} %."
-    return Event(EventKind.RESUMED, Severity.INFO, "Back from sleep", body, current.taken_at)
-
-
-def _mode_label(mode: str) -> str:
-    try:
-        return OperationMode(mode).label
-    except ValueError:
-        return mode
+        data["soe_before"], data["soe"] = previous.soe_percent, current.soe_percent
+    return Event(EventKind.RESUMED, Severity.INFO, current.taken_at, data)
 
 
 def _min(a: float | None, b: float | None) -> float | None:
     values = [v for v in (a, b) if v is not None]
     return min(values) if values else None
-
-
-def _clock_time(epoch_s: float) -> str:
-    return dt.datetime.fromtimestamp(epoch_s).astimezone().strftime("%H:%M")

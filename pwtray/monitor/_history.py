@@ -6,8 +6,13 @@
   reading of the day before), never from integrating samples.
 * ``series()`` picks the coarsest table that still resolves the requested span and groups it
   into at most ``max_points`` buckets, so a year costs what a day costs.
-* A file that is not a usable database (corrupt, or locked by something else) is moved aside,
-  the reason is kept in ``recovered``, and a fresh database is started: the app keeps running.
+* A damaged file (not a database, corrupt, or from a newer pwtray) is moved aside, the reason
+  kept in ``recovered``, and a fresh database is started. A history that cannot be used *now* —
+  the disk is full, the folder is read-only, another program holds it — is not damaged: the
+  file is left alone and ``HistoryUnavailableError`` says why (the app monitors without history
+  and tries again later).
+* A write that fails (a full disk later on) is told once through ``on_problem`` and the sample is
+  dropped; monitoring never stops for it. The next write that works says so.
 """
 
 from __future__ import annotations
@@ -15,8 +20,11 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import errno
 import logging
 import math
+import os
+import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -64,6 +72,60 @@ SCHEMA_VERSION = len(MIGRATIONS)
 ROLL_GRACE_S = 120.0
 COUNTER_FIELDS = ("site_imp", "site_exp", "bat_imp", "bat_exp", "load_imp", "solar_exp")
 SERIES_COLUMNS = "soe, site_w, battery_w, load_w, solar_w, off_grid"
+
+
+class HistoryUnavailableError(Exception):
+    """The history cannot be used now; nothing was changed on disk. ``reason`` is for people."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _DamagedError(sqlite3.DatabaseError):
+    """A database that opens but is not one pwtray can use (quick_check, newer schema)."""
+
+
+DAMAGED_CODES = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
+
+
+FULL_BELOW_BYTES = 256 * 1024  # SQLite says only "disk I/O error" when it cannot grow a file
+
+
+def _reason(exc: BaseException, folder: Path | None = None) -> str:
+    """Why SQLite (or the file system) refused, in words."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    errno_ = getattr(exc, "errno", None)
+    if code == sqlite3.SQLITE_FULL or errno_ == errno.ENOSPC:
+        return "the disk is full"
+    if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM) or errno_ in (
+        errno.EACCES,
+        errno.EROFS,
+    ):
+        return "its folder cannot be written to"
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return "another program is using it"
+    if _read_only(folder):
+        return "its folder cannot be written to"
+    if _nearly_full(folder):
+        return "the disk is full"
+    if code == sqlite3.SQLITE_CANTOPEN:
+        return "the file cannot be opened"
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+
+
+def _read_only(folder: Path | None) -> bool:
+    try:
+        return folder is not None and bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _nearly_full(folder: Path | None) -> bool:
+    try:
+        return folder is not None and shutil.disk_usage(folder).free < FULL_BELOW_BYTES
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -128,6 +190,8 @@ class HistoryStore:
         self.path = path
         self.retention = retention
         self.recovered: str | None = None
+        self.problem: str | None = None  # why writes fail now (None: they work)
+        self.on_problem: Callable[[str | None], None] | None = None  # told on each change
         self._clock = clock
         self._tz = tz
         self._last_maintain = 0.0
@@ -136,18 +200,25 @@ class HistoryStore:
 
     # ------------------------------------------------------------------ opening
     def _open(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             return self._connect()
         except sqlite3.DatabaseError as exc:
+            damaged = isinstance(exc, _DamagedError) or exc.sqlite_errorcode in DAMAGED_CODES
+            if not damaged:
+                raise HistoryUnavailableError(_reason(exc, self.path.parent)) from exc
+        except OSError as exc:
+            raise HistoryUnavailableError(_reason(exc, self.path.parent)) from exc
+        try:
             aside = self._move_aside()
-            reason = "it is locked by another program" if "locked" in str(exc) else "it is damaged"
             self.recovered = (
-                f"The history database could not be used ({reason}). It was moved to "
-                f"{aside.name} and a new history was started."
+                f"The history database could not be used (it is damaged or from a newer "
+                f"pwtray). It was moved to {aside.name} and a new history was started."
             )
-            log.warning("%s (%s)", self.recovered, exc)
+            log.warning("%s", self.recovered)
             return self._connect()
+        except (sqlite3.Error, OSError) as exc:
+            raise HistoryUnavailableError(_reason(exc, self.path.parent)) from exc
 
     def _connect(self) -> sqlite3.Connection:
         # Opened in a worker thread at start-up, then used from the event loop only.
@@ -157,7 +228,7 @@ class HistoryStore:
             db.execute("PRAGMA synchronous=NORMAL")
             check = db.execute("PRAGMA quick_check").fetchone()
             if check is None or check[0] != "ok":
-                raise sqlite3.DatabaseError(f"quick_check: {check}")
+                raise _DamagedError(f"quick_check: {check}")
             self._migrate(db)
         except sqlite3.DatabaseError:
             db.close()
@@ -173,7 +244,7 @@ class HistoryStore:
         row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         version = int(row[0]) if row else 0
         if version > SCHEMA_VERSION:
-            raise sqlite3.DatabaseError(f"schema {version} is newer than this pwtray knows")
+            raise _DamagedError(f"schema {version} is newer than this pwtray knows")
         for number in range(version, SCHEMA_VERSION):
             with _transaction(db):
                 for statement in MIGRATIONS[number]:
@@ -183,7 +254,7 @@ class HistoryStore:
                 )
 
     def _move_aside(self) -> Path:
-        stamp = dt.datetime.now().astimezone().strftime("%Y%m%d-%H%M%S")
+        stamp = dt.datetime.fromtimestamp(self._clock()).astimezone().strftime("%Y%m%d-%H%M%S")
         aside = self.path.with_name(f"{self.path.name}.broken-{stamp}")
         for suffix in ("", "-wal", "-shm"):
             source = Path(str(self.path) + suffix)
@@ -199,7 +270,28 @@ class HistoryStore:
 
     # ------------------------------------------------------------------ writing
     def record(self, snapshot: Snapshot, events: list[Event]) -> None:
-        """Store a live snapshot and any outage events (the poller's HistorySink)."""
+        """Store a live snapshot and any outage events (the poller's HistorySink). A write that
+        fails is told once (``on_problem``) and dropped; it never raises."""
+        try:
+            self._record(snapshot, events)
+        except (sqlite3.Error, OSError) as exc:
+            reason = _reason(exc, self.path.parent)
+            self._set_problem(f"pwtray cannot write its history: {reason}.", exc)
+        else:
+            self._set_problem(None)
+
+    def _set_problem(self, problem: str | None, exc: BaseException | None = None) -> None:
+        if problem == self.problem:
+            return
+        self.problem = problem
+        if problem is None:
+            log.info("history is recorded again")
+        else:
+            log.warning("%s (%s)", problem, exc)
+        if self.on_problem is not None:
+            self.on_problem(problem)
+
+    def _record(self, snapshot: Snapshot, events: list[Event]) -> None:
         for event in events:
             if event.kind is EventKind.GRID_OUTAGE:
                 self._outage_started(float(event.data.get("started_at", event.at)), snapshot)
@@ -418,6 +510,13 @@ class HistoryStore:
             for row in rows
         ]
 
+    def grid_since(self) -> tuple[float | None, float | None]:
+        """(start of the outage still open in the log, end of the last finished one)."""
+        row = self._db.execute('SELECT start, "end" FROM outages ORDER BY start DESC').fetchone()
+        if row is None:
+            return None, None
+        return (float(row[0]), None) if row[1] is None else (None, float(row[1]))
+
     def counts(self) -> dict[str, int]:
         return {
             table: int(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608
@@ -433,38 +532,68 @@ class HistoryStore:
         )
         points = self.series(start, end, max_points=None)
         for p in points:
-            writer.writerow([self._iso(p.ts), _fmt(p.soe), _fmt(p.site_w), _fmt(p.battery_w),
-                             _fmt(p.load_w), _fmt(p.solar_w), _fmt(p.off_grid)])  # fmt: skip
+            writer.writerow(
+                [
+                    self._iso(p.ts),
+                    _fmt(p.soe),
+                    _fmt(p.site_w),
+                    _fmt(p.battery_w),
+                    _fmt(p.load_w),
+                    _fmt(p.solar_w),
+                    _fmt(p.off_grid),
+                ]
+            )
         return len(points)
 
     def export_daily_csv(self, out: IO[str], first: dt.date, last: dt.date) -> int:
         writer = csv.writer(out)
-        writer.writerow(["day", "solar_kwh", "home_kwh", "grid_import_kwh", "grid_export_kwh",
-                         "battery_charge_kwh", "battery_discharge_kwh"])  # fmt: skip
+        writer.writerow(
+            [
+                "day",
+                "solar_kwh",
+                "home_kwh",
+                "grid_import_kwh",
+                "grid_export_kwh",
+                "battery_charge_kwh",
+                "battery_discharge_kwh",
+            ]
+        )
         days = self.daily_energy(first, last)
         for d in days:
-            writer.writerow([d.day.isoformat()] + [
-                f"{v / 1000:.3f}" for v in (d.solar_wh, d.home_wh, d.grid_import_wh,
-                                             d.grid_export_wh, d.battery_charge_wh,
-                                             d.battery_discharge_wh)
-            ])  # fmt: skip
+            writer.writerow(
+                [d.day.isoformat()]
+                + [
+                    f"{v / 1000:.3f}"
+                    for v in (
+                        d.solar_wh,
+                        d.home_wh,
+                        d.grid_import_wh,
+                        d.grid_export_wh,
+                        d.battery_charge_wh,
+                        d.battery_discharge_wh,
+                    )
+                ]
+            )
         return len(days)
 
     def export_outages_csv(self, out: IO[str], start: float = 0.0, end: float = math.inf) -> int:
         """The outage log; an outage still going on has an empty end and duration."""
         writer = csv.writer(out)
-        writer.writerow(["start", "end", "duration_min", "lowest_soe_percent", "home_kwh",
-                         "battery_kwh"])  # fmt: skip
+        writer.writerow(
+            ["start", "end", "duration_min", "lowest_soe_percent", "home_kwh", "battery_kwh"]
+        )
         outages = self.outages(start, end)
         for o in outages:
-            writer.writerow([
-                self._iso(o.start),
-                "" if o.end is None else self._iso(o.end),
-                "" if o.duration_s is None else f"{o.duration_s / 60:.1f}",
-                _fmt(o.lowest_soe),
-                "" if o.energy_used_wh is None else f"{o.energy_used_wh / 1000:.3f}",
-                "" if o.battery_supplied_wh is None else f"{o.battery_supplied_wh / 1000:.3f}",
-            ])  # fmt: skip
+            writer.writerow(
+                [
+                    self._iso(o.start),
+                    "" if o.end is None else self._iso(o.end),
+                    "" if o.duration_s is None else f"{o.duration_s / 60:.1f}",
+                    _fmt(o.lowest_soe),
+                    "" if o.energy_used_wh is None else f"{o.energy_used_wh / 1000:.3f}",
+                    "" if o.battery_supplied_wh is None else f"{o.battery_supplied_wh / 1000:.3f}",
+                ]
+            )
         return len(outages)
 
     def _day(self, ts: float) -> dt.date:

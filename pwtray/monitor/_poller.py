@@ -90,6 +90,7 @@ class Poller:
         clock: Clock = SYSTEM_CLOCK,
         rng: random.Random | None = None,
         outage_started_at: float | None = None,
+        restored_at: float | None = None,
     ) -> None:
         self._client = client
         self._schedule = schedule
@@ -106,8 +107,9 @@ class Poller:
         self._link = Link()
         self._smoothing = Smoothing()
         self._missing: set[str] = set()
-        self._grid_since: float | None = None  # when the grid last came back
+        self._grid_since = restored_at  # when the grid last came back (from the history)
         self._expected: tuple[str, float, float] | None = None  # mode, reserve, until (wall)
+        self._off_grid_expected_until = 0.0  # pwtray sent "go off grid" (wall time it expires)
         self._told: set[str] = set()  # internal faults logged in the current failure streak
         self._told_for_good: set[str] = set()  # faults of history and listeners: once per run
         self._cycle_task: asyncio.Task[Snapshot] | None = None
@@ -142,6 +144,23 @@ class Poller:
         self._schedule = schedule
         self._due.schedule = schedule
 
+    @property
+    def history(self) -> HistorySink | None:
+        return self._history
+
+    @history.setter
+    def history(self, history: HistorySink | None) -> None:
+        self._history = history
+
+    def announce(self, events: list[Event]) -> None:
+        """Tell the listeners of events that did not come from a reading (a command's result,
+        a history that stopped recording), with the current snapshot."""
+        for listener in list(self._listeners):
+            try:
+                listener(self._snapshot, events)
+            except Exception as exc:  # noqa: BLE001 - one listener must not stop the others
+                self._tell(f"listener-{id(listener)}", "a listener failed", exc, for_good=True)
+
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(snapshot, events)`` after every cycle; returns the unsubscribe."""
         self._listeners.append(listener)
@@ -175,6 +194,10 @@ class Poller:
         until = self._clock.wall() + EXPECT_OPERATION_S
         self._expected = (mode, round(reserve_percent, 1), until)
 
+    def expect_off_grid(self) -> None:
+        """pwtray itself is taking the house off grid: that is no outage (for a while)."""
+        self._off_grid_expected_until = self._clock.wall() + EXPECT_OPERATION_S
+
     async def stop(self, grace_s: float = 2.0) -> None:
         """After cancelling ``run()``: let a cycle in flight finish (briefly), else cancel it.
 
@@ -201,8 +224,13 @@ class Poller:
 
     # ------------------------------------------------------------------ waiting
     def _resume(self) -> None:
-        self._link = replace(self._link, connectivity=Connectivity.CONNECTING, failures=0,
-                             failing_since=None, error=None)  # fmt: skip
+        self._link = replace(
+            self._link,
+            connectivity=Connectivity.CONNECTING,
+            failures=0,
+            failing_since=None,
+            error=None,
+        )
         self._due.everything_now()
         self._publish(
             replace(self._snapshot, connectivity=Connectivity.CONNECTING, problem=None), []
@@ -290,10 +318,17 @@ class Poller:
             return self._conclude(outcome, groups, resumed)
         except Exception as exc:  # noqa: BLE001 - a fault in pwtray: told once, polling goes on
             self._tell("conclude", "could not make sense of a reading", exc)
-            snapshot = replace(self._snapshot, taken_at=self._clock.wall(),
-                               connectivity=Connectivity.INTERNAL_ERROR, problem=exc)  # fmt: skip
-            self._link = replace(self._link, connectivity=Connectivity.INTERNAL_ERROR,
-                                 failures=self._link.failures + 1)  # fmt: skip
+            snapshot = replace(
+                self._snapshot,
+                taken_at=self._clock.wall(),
+                connectivity=Connectivity.INTERNAL_ERROR,
+                problem=exc,
+            )
+            self._link = replace(
+                self._link,
+                connectivity=Connectivity.INTERNAL_ERROR,
+                failures=self._link.failures + 1,
+            )
             self._publish(snapshot, [])
             return snapshot
 
@@ -348,8 +383,12 @@ class Poller:
             self._missing.add(endpoint.name)
             log.info("this gateway has no %s; not asking again", endpoint.path)
         elif not isinstance(error, GatewayError):  # told once until this endpoint reads again
-            self._tell(f"{endpoint.name}:internal", f"reading {endpoint.path} failed inside pwtray",
-                       error, for_good=True)  # fmt: skip
+            self._tell(
+                f"{endpoint.name}:internal",
+                f"reading {endpoint.path} failed inside pwtray",
+                error,
+                for_good=True,
+            )
         elif health is not Health.FAILING and self._readings.health.get(endpoint.name) != health:
             log.info("%s: %s (%s)", endpoint.path, health.value, error)
         self._readings = self._readings.failed(endpoint.name, health)
@@ -374,8 +413,15 @@ class Poller:
             self._memory,
             self.settings,
             expected_operation=None if expected is None else expected[:2],
+            expected_off_grid=wall < self._off_grid_expected_until,
         )
-        snapshot = replace(snapshot, grid_since=self._grid_since_after(events))
+        if self._memory.chosen_off_grid_since is not None:
+            self._off_grid_expected_until = 0.0  # seen: the memory carries it from here
+        snapshot = replace(
+            snapshot,
+            grid_since=self._grid_since_after(events),
+            off_grid_by_choice=self._memory.chosen_off_grid_since is not None,
+        )
         self._publish(snapshot, events)
         return snapshot
 
@@ -383,7 +429,10 @@ class Poller:
         """When the grid went down (the outage's start) or came back (the restore)."""
         if self._memory.outage_started_at is not None:
             return self._memory.outage_started_at
-        restored = [e.at for e in events if e.kind is EventKind.GRID_RESTORED]
+        if self._memory.chosen_off_grid_since is not None:
+            return self._memory.chosen_off_grid_since
+        back = (EventKind.GRID_RESTORED, EventKind.BACK_ON_GRID)
+        restored = [e.at for e in events if e.kind in back]
         if restored:
             self._grid_since = restored[-1]
         return self._grid_since  # None: up since before pwtray watched
@@ -397,8 +446,12 @@ class Poller:
         elif after.connectivity is not Connectivity.INTERNAL_ERROR:
             # One missed reading is routine on Wi-Fi; longer trouble deserves a warning.
             stale = after.connectivity is Connectivity.STALE
-            log.log(logging.INFO if stale else logging.WARNING, "gateway %s: %s",
-                    after.connectivity.value, after.error)  # fmt: skip
+            log.log(
+                logging.INFO if stale else logging.WARNING,
+                "gateway %s: %s",
+                after.connectivity.value,
+                after.error,
+            )
 
     def _tell(
         self, where: str, what: str, exc: BaseException | None = None, *, for_good: bool = False
@@ -423,5 +476,6 @@ class Poller:
             try:
                 listener(snapshot, events)
             except Exception as exc:  # noqa: BLE001 - one listener must not stop the others
-                self._tell(f"listener-{id(listener)}", "a snapshot listener failed", exc,
-                           for_good=True)  # fmt: skip
+                self._tell(
+                    f"listener-{id(listener)}", "a snapshot listener failed", exc, for_good=True
+                )

@@ -97,8 +97,11 @@ class Snapshot:
     load_w: float | None = None
     solar_w: float | None = None
     generator_w: float | None = None
+    grid_voltage_v: float | None = None  # at the site (grid) meter; None where not reported
+    grid_frequency_hz: float | None = None  # likewise; current firmware reports none (0)
     grid: GridState | None = None
     grid_since: float | None = None  # when the grid entered its current up/down state
+    off_grid_by_choice: bool = False  # off grid on purpose (pwtray or the Tesla app), no outage
     mode: OperationMode | None = None
     mode_raw: str | None = None  # the gateway's own word, also for modes pwtray does not know
     reserve_percent: float | None = None  # the Tesla app's scale

@@ -1,8 +1,11 @@
-"""Settings, secrets, logging and start-at-login. No Qt here."""
+"""Settings, secrets, logging and start-at-login. A leaf: it imports only ``pwtray.kinds``."""
 
 from pwtray.settings import _autostart as autostart
+from pwtray.settings._cloud_tokens import KeyringTokenStore
 from pwtray.settings._logging import log_dir, setup_logging
-from pwtray.settings._secrets import KeyringSecrets, SecretStore, SessionSecrets
+from pwtray.settings._private import private_file, private_folder
+from pwtray.settings._redact import RedactingFilter, redact
+from pwtray.settings._secrets import KeyringSecrets, SecretStore, SessionSecrets, nut_account
 from pwtray.settings._store import (
     NOTIFICATION_KINDS,
     SCHEMA,
@@ -11,6 +14,7 @@ from pwtray.settings._store import (
     History,
     Loaded,
     Notifications,
+    Nut,
     Polling,
     Settings,
     default_path,
@@ -26,9 +30,12 @@ __all__ = [
     "Display",
     "History",
     "KeyringSecrets",
+    "KeyringTokenStore",
     "Loaded",
     "Notifications",
+    "Nut",
     "Polling",
+    "RedactingFilter",
     "SecretStore",
     "SessionSecrets",
     "Settings",
@@ -37,6 +44,10 @@ __all__ = [
     "dumps",
     "load",
     "log_dir",
+    "nut_account",
+    "private_file",
+    "private_folder",
+    "redact",
     "save",
     "setup_logging",
 ]

@@ -50,4 +50,7 @@ def setup_logging(
         root.addHandler(console)
     for noisy in ("httpx", "httpcore", "asyncio"):  # request lines only with --verbose
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+    # qasync's DEBUG lines print the results of futures — a password read from the keyring
+    # in a worker thread among them — and say nothing useful: never below WARNING.
+    logging.getLogger("qasync").setLevel(logging.WARNING)
     return path

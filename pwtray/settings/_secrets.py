@@ -14,6 +14,16 @@ from keyring.errors import KeyringError, KeyringLocked, NoKeyringError, Password
 
 log = logging.getLogger(__name__)
 SERVICE = "pwtray"
+NUT_ACCOUNT_PREFIX = "nut-user:"  # never a gateway address, so never mistaken for one
+
+
+def nut_account(username: str) -> str:
+    """Where the NUT server user's password is kept in a SecretStore, beside the gateways'.
+
+    ``secrets.set(nut_account("monuser"), password)``; ``secrets.get(...)`` gives it back (or
+    ``None``), with the same keyring and the same session-only fallback as gateway passwords.
+    """
+    return NUT_ACCOUNT_PREFIX + username
 
 
 class SecretStore(Protocol):

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,6 +23,7 @@ import msgspec
 import platformdirs
 
 from pwtray.kinds import EventKind
+from pwtray.settings._private import FILE_MODE, private_folder
 
 SCHEMA = 1
 NOTIFICATION_KINDS = tuple(kind.value for kind in EventKind)
@@ -57,6 +59,24 @@ class History(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     minute_days: Annotated[int, msgspec.Meta(ge=7, le=730)] = 90
 
 
+class Nut(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """pwtray as a NUT server; the NUT user's password is in the keyring (``nut_account``).
+
+    Only types and ranges are checked here (the settings import nothing of the app): the
+    addresses, the names and the rule "beyond this computer only with allowed clients" are
+    checked in words by ``pwtray.nut`` when the server is built, so a mistake there stops the
+    NUT server alone, never the rest of the settings.
+    """
+
+    enabled: bool = False
+    listen: str = "127.0.0.1:3493"  # [HOST:]PORT; beyond this computer only with allowed_clients
+    allowed_clients: list[str] = msgspec.field(default_factory=list)  # addresses or networks
+    ups_name: str = "powerwall"  # clients monitor <ups_name>@<this computer> (Synology: ups)
+    username: str = "monuser"  # what upsmon logs in as (Synology's is fixed: monuser)
+    charge_low_percent: Percent = 10.0  # LB below this charge ...
+    runtime_low_s: Annotated[float, msgspec.Meta(ge=0.0, le=86400.0)] = 600.0  # ... or time left
+
+
 class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     schema: int = SCHEMA
     connection: Connection = msgspec.field(default_factory=Connection)
@@ -64,6 +84,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     notifications: Notifications = msgspec.field(default_factory=Notifications)
     display: Display = msgspec.field(default_factory=Display)
     history: History = msgspec.field(default_factory=History)
+    nut: Nut = msgspec.field(default_factory=Nut)
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.notifications.muted) - set(NOTIFICATION_KINDS))
@@ -84,7 +105,16 @@ class Loaded:
     read_only: bool = False  # written by a newer pwtray: never overwritten
 
 
-def load(path: Path | None = None) -> Loaded:
+class SettingsInvalidError(ValueError):
+    """A value that decodes but cannot be used (a fingerprint that is not one, …)."""
+
+
+Validate = Callable[[Settings], str | None]
+
+
+def load(path: Path | None = None, validate: Validate | None = None) -> Loaded:
+    """The settings in ``path``. ``validate`` (from the app, which knows what an address or a
+    fingerprint is) returns why decoded settings are unusable; such a file is kept aside too."""
     path = path or default_path()
     try:
         data = path.read_bytes()
@@ -103,8 +133,18 @@ def load(path: Path | None = None) -> Loaded:
                 "this version uses its defaults and leaves the file as it is.",
                 read_only=True,
             )
-        return Loaded(msgspec.convert(raw, Settings, strict=True))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError, msgspec.ValidationError) as exc:
+        settings = msgspec.convert(raw, Settings, strict=True)
+        why = validate(settings) if validate is not None else None
+        if why:
+            raise SettingsInvalidError(why)
+        return Loaded(settings)
+    except (
+        UnicodeDecodeError,
+        tomllib.TOMLDecodeError,
+        msgspec.ValidationError,
+        SettingsInvalidError,
+        RecursionError,  # arrays nested a thousand deep: valid TOML, no settings of ours
+    ) as exc:
         kept = _keep_aside(path)
         return Loaded(
             Settings(),
@@ -116,11 +156,12 @@ def load(path: Path | None = None) -> Loaded:
 def save(settings: Settings, path: Path | None = None) -> None:
     """Replace the file atomically; on any failure the previous file stays as it was."""
     path = path or default_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     text = dumps(settings)
     partial = path.with_name(f".{path.name}.partial")
     try:
-        with partial.open("w", encoding="utf-8", newline="\n") as out:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        with open(fd, "w", encoding="utf-8", newline="\n") as out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
@@ -169,6 +210,8 @@ def _keep_aside(path: Path) -> Path:
 def _reason(exc: Exception) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return "it is not UTF-8 text"
+    if isinstance(exc, RecursionError):
+        return "it nests values far deeper than any setting does"
     if isinstance(exc, tomllib.TOMLDecodeError):
         return f"not valid TOML: {exc}"
     return str(exc).replace("$.", "").replace("Object contains unknown field", "unknown setting")

@@ -9,7 +9,22 @@ It must not import anything from the rest of ``pwtray``: it is the independent c
 client, so a mistake shared by both cannot pass the tests.
 """
 
-from ._server import Simulator, SimulatorConfig
-from ._timeline import SCENARIOS, ScenarioError, load_scenario
+from ._config import RequestRecord, ScenarioError, SimulatorConfig
+from ._faults import FAULT_KINDS
+from ._history import HistoryRow, Outage, default_outages, simulate_history
+from ._simulator import Simulator
+from ._timeline import SCENARIOS, load_scenario
 
-__all__ = ["SCENARIOS", "ScenarioError", "Simulator", "SimulatorConfig", "load_scenario"]
+__all__ = [
+    "FAULT_KINDS",
+    "SCENARIOS",
+    "HistoryRow",
+    "Outage",
+    "RequestRecord",
+    "ScenarioError",
+    "Simulator",
+    "SimulatorConfig",
+    "default_outages",
+    "load_scenario",
+    "simulate_history",
+]

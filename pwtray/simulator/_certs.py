@@ -14,6 +14,9 @@ from cryptography.x509.oid import NameOID
 
 CERT_FILE = "gateway-cert.pem"
 KEY_FILE = "gateway-key.pem"
+# A fixed validity start (as a gateway's factory certificate has): no wall clock is read, and
+# clients pin the fingerprint rather than check dates.
+NOT_BEFORE = dt.datetime(2017, 1, 1, tzinfo=dt.UTC)
 
 
 def generate(cert_path: Path, key_path: Path) -> None:
@@ -27,14 +30,13 @@ def generate(cert_path: Path, key_path: Path) -> None:
             x509.NameAttribute(NameOID.COMMON_NAME, common_name),
         ]
     )
-    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_before(NOT_BEFORE)
         .not_valid_after(dt.datetime(2048, 1, 1, tzinfo=dt.UTC))
         .add_extension(
             x509.SubjectAlternativeName(

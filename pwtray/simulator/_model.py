@@ -29,10 +29,28 @@ EMPTY_RAW = 5.0  # raw SOE that the app shows as 0 %
 STEP_S = 5.0  # longest integration step
 
 
+def app_to_raw(app_percent: float) -> float:
+    """The Tesla app's percentage on the gateway's raw scale (the simulator's own conversion,
+    kept apart from the client's on purpose)."""
+    return 5.0 + 0.95 * app_percent
+
+
+def raw_to_app(raw_percent: float) -> float:
+    return max(0.0, (raw_percent - 5.0) / 0.95)
+
+
 class SimClock:
-    """Simulated local time: starts at ``start`` and runs ``speed`` times faster than real time."""
+    """Simulated local time: starts at ``start`` and runs ``speed`` times faster than real time.
+
+    ``speed=0`` freezes it: simulated time then moves only through :meth:`advance`, so nothing
+    depends on how fast the machine is. The wall clock is never read; only the monotonic clock,
+    and only while ``speed`` is above 0.
+    """
 
     def __init__(self, start: dt.datetime, speed: float = 1.0) -> None:
+        if start.tzinfo is None:
+            raise ValueError("the simulated clock needs a start time with a time zone")
+        _check_speed(speed)
         self._start = start
         self._speed = speed
         self._mono0 = time.monotonic()
@@ -42,21 +60,39 @@ class SimClock:
     def speed(self) -> float:
         return self._speed
 
+    @property
+    def start(self) -> dt.datetime:
+        return self._start
+
     def elapsed_s(self) -> float:
         """Simulated seconds since the start."""
+        if self._speed == 0:
+            return self._offset_s
         return (time.monotonic() - self._mono0) * self._speed + self._offset_s
 
     def now(self) -> dt.datetime:
-        return self._start + dt.timedelta(seconds=self.elapsed_s())
+        return self.at(self.elapsed_s())
+
+    def at(self, elapsed_s: float) -> dt.datetime:
+        """The simulated local time ``elapsed_s`` simulated seconds after the start."""
+        return self._start + dt.timedelta(seconds=elapsed_s)
 
     def advance(self, seconds: float) -> None:
         """Jump forward without waiting (tests and the control endpoint)."""
+        if not seconds >= 0:
+            raise ValueError(f"the simulated clock only moves forward, not by {seconds} s")
         self._offset_s += seconds
 
     def set_speed(self, speed: float) -> None:
+        _check_speed(speed)
         self._offset_s = self.elapsed_s()
         self._mono0 = time.monotonic()
         self._speed = speed
+
+
+def _check_speed(speed: float) -> None:
+    if not (speed >= 0 and math.isfinite(speed)):
+        raise ValueError(f"speed must be 0 (a frozen clock) or more, not {speed}")
 
 
 @dataclass
@@ -137,6 +173,11 @@ class SiteModel:
     def now(self) -> dt.datetime:
         return self.clock.now()
 
+    @property
+    def elapsed_s(self) -> float:
+        """Simulated seconds since the start that the model has been brought up to."""
+        return self._t_s
+
     # ------------------------------------------------------------------ events
     def grid_down(self) -> None:
         """The utility fails: the gateway islands at once."""
@@ -175,6 +216,11 @@ class SiteModel:
             self._transitions()
             self._recompute(step)
 
+    def refresh(self) -> None:
+        """Decide the flows for this instant after a change (a new load, mode, grid or site
+        master state), without booking any energy: a frozen clock shows the change at once."""
+        self._recompute(0.0)
+
     def _transitions(self) -> None:
         if self.island_state in (TO_GRID, TO_ISLAND) and self._t_s >= self.transition_until_s:
             if self.island_state == TO_GRID:
@@ -183,8 +229,12 @@ class SiteModel:
                 self.island_state = ISLANDED
 
     # ------------------------------------------------------------------ physics
+    def _local_time(self) -> dt.datetime:
+        """The local time of the step being integrated (not of the clock, which may be ahead)."""
+        return self.clock.at(self._t_s)
+
     def _local_hour(self) -> float:
-        now = self.clock.now()
+        now = self._local_time()
         return now.hour + now.minute / 60.0 + now.second / 3600.0
 
     def _solar_now(self) -> float:
@@ -222,7 +272,7 @@ class SiteModel:
             + 25.0 * math.sin(t * 0.7)
             + 15.0 * math.sin(t * 1.3)
         )
-        day = self.clock.now().toordinal()
+        day = self._local_time().toordinal()
         load += sum(w for start, end, w in self._spikes_for_day(day) if start <= hour < end)
         return max(80.0, load)
 

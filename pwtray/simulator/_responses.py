@@ -6,8 +6,9 @@ seed document (firmware 1.15). Numbers are mixed int/float where real gateways m
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
-import math
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,15 +40,31 @@ class Identity:
 
     @property
     def major(self) -> int:
-        return int(self.firmware.split(".")[0])
+        return self.version[0]
+
+    @property
+    def version(self) -> tuple[int, int]:
+        """Major and minor version: (1, 15), (21, 39), (24, 36)."""
+        return firmware_version(self.firmware)
+
+    @property
+    def seed_era(self) -> bool:
+        """Firmware of the seed document's time (before 1.20 made the API HTTPS only)."""
+        return self.version < (1, 20)
+
+
+def firmware_version(firmware: str) -> tuple[int, int]:
+    parts = firmware.split()[0].split(".")
+    return int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
 
 
 def is_legacy(firmware: str) -> bool:
     """Firmware before 20.49 reads without login and uses the 1.15 login."""
-    parts = firmware.split()[0].split(".")
-    major = int(parts[0])
-    minor = int(parts[1]) if len(parts) > 1 else 0
-    return (major, minor) < (20, 49)
+    return firmware_version(firmware) < (20, 49)
+
+
+def error(code: int, error_text: str, message: str) -> Json:
+    return {"code": code, "error": error_text, "message": message}
 
 
 def rfc3339_ns(when: dt.datetime) -> str:
@@ -64,99 +81,15 @@ def go_duration(seconds: float) -> str:
     return f"{int(hours)}h{int(minutes)}m{secs:.9f}s"
 
 
-def _num(value: float, decimals: int | None = None) -> int | float:
+def json_number(value: float, decimals: int | None = None) -> int | float:
     """Whole numbers go out as JSON integers, as gateways send them."""
     if decimals is not None:
         value = round(value, decimals)
     return int(value) if float(value).is_integer() else value
 
 
-# ---------------------------------------------------------------------- meters
-def _meter(
-    when: str,
-    power_w: float,
-    imported_wh: float,
-    exported_wh: float,
-    *,
-    voltage: float,
-    frequency: float,
-    aggregated: int | None,
-    current: float = 0,
-) -> dict[str, Json]:
-    reactive = -0.28 * abs(power_w) + 30.0
-    meter: dict[str, Json] = {
-        "last_communication_time": when,
-        "instant_power": power_w,
-        "instant_reactive_power": _num(reactive, 2),
-        "instant_apparent_power": math.hypot(power_w, reactive),
-        "frequency": frequency,
-        "energy_exported": exported_wh,
-        "energy_imported": imported_wh,
-        "instant_average_voltage": voltage,
-        "instant_average_current": current,
-        "i_a_current": 0,
-        "i_b_current": 0,
-        "i_c_current": 0,
-        "last_phase_voltage_communication_time": NEVER,
-        "last_phase_power_communication_time": NEVER,
-        "last_phase_energy_communication_time": NEVER,
-        "timeout": 1500000000,
-    }
-    if aggregated is not None:
-        meter["num_meters_aggregated"] = aggregated
-    meter["instant_total_current"] = current
-    return meter
-
-
-def aggregates(m: SiteModel) -> Json:
-    when = rfc3339_ns(m.now())
-    t = m.now().timestamp()
-    volts = 240.0 + 1.7 * math.sin(t / 37.0)
-    grid_volts = 0 if m.off_grid else volts - 0.4
-    load_w = round(m.load_w, 3)
-    return {
-        "site": _meter(
-            when,
-            _num(m.site_w, 3),
-            m.site_meter.imported_wh,
-            m.site_meter.exported_wh,
-            voltage=grid_volts,
-            frequency=0,
-            aggregated=2,
-        ),
-        "battery": _meter(
-            when,
-            round(m.battery_w),
-            round(m.battery_meter.imported_wh),
-            round(m.battery_meter.exported_wh),
-            voltage=round(volts + 6.5, 1),
-            frequency=60.0 + 0.007 * math.sin(t / 3.0) + (0.3 if m.off_grid else 0.0),
-            aggregated=m.powerwalls,
-        ),
-        "load": _meter(
-            when,
-            _num(load_w),
-            m.load_meter.imported_wh,
-            m.load_meter.exported_wh,
-            voltage=volts,
-            frequency=0,
-            aggregated=None,
-            current=load_w / volts,
-        ),
-        "solar": _meter(
-            when,
-            _num(m.solar_w, 3),
-            m.solar_meter.imported_wh,
-            m.solar_meter.exported_wh,
-            voltage=round(volts - 1.5, 6),
-            frequency=0,
-            aggregated=1,
-        ),
-    }
-
-
 def soe(m: SiteModel) -> Json:
-    return {"percentage": _num(m.soe_raw)}
+    return {"percentage": json_number(m.soe_raw)}
 
 
 def grid_status(m: SiteModel, ident: Identity) -> Json:
@@ -216,8 +149,8 @@ def status(m: SiteModel, ident: Identity, commission_count: int) -> Json:
 
 
 def site_info(m: SiteModel, ident: Identity) -> Json:
-    energy_kwh = _num(13.5 * m.powerwalls, 1)
-    power_kw = _num(5 * m.powerwalls)
+    energy_kwh = json_number(13.5 * m.powerwalls, 1)
+    power_kw = json_number(5 * m.powerwalls)
     grid = {
         "grid_code": "60Hz_240V_s_UL1741SA:2019_California",
         "grid_voltage_setting": 240,
@@ -278,6 +211,21 @@ POWERWALLS_FLAGS: dict[str, Json] = {
     "grid_code_validating": False,
     "phase_detection_not_available": True,
 }
+SITEMASTER_RUNNING_409 = error(
+    409, "Sitemaster is current running", "Sitemaster is current running"
+)  # seed document, /api/powerwalls/status on 1.15
+
+
+def powerwalls_flags(m: SiteModel) -> Json:
+    """``/api/powerwalls/status``: with the site master stopped the gateway checks the grid
+    itself (``is_on_grid``) and has no error to report (21.39.1 "stopped" capture)."""
+    if m.running:
+        return POWERWALLS_FLAGS
+    flags = dict(POWERWALLS_FLAGS, on_grid_check_error="")
+    ordered = list(flags.items())
+    ordered.insert(3, ("is_on_grid", not m.off_grid))
+    return dict(ordered)
+
 
 _BLOCKED = (
     "Cannot perform this action with site controller running. From landing page, "
@@ -393,7 +341,7 @@ def powerwalls(m: SiteModel, ident: Identity) -> Json:
 
 
 def operation(mode: str, reserve_raw: float, ident: Identity) -> Json:
-    reserve = _num(reserve_raw)
+    reserve = json_number(reserve_raw)
     if ident.legacy:
         return {"mode": mode, "backup_reserve_percent": reserve}
     return {
@@ -527,22 +475,131 @@ def registration(ident: Identity) -> Json:
     return body
 
 
+def go_mask(netmask: str) -> str:
+    """A netmask as Go's JSON encoding of ``net.IPMask`` writes it: base64 of its bytes."""
+    return base64.b64encode(ipaddress.IPv4Address(netmask).packed).decode()
+
+
+def _networks_23(wifi: dict[str, Json]) -> Json:
+    """Firmware 23 and later (23.28.2 and 23.44 captures): ``ip_networks`` entries are Go
+    ``net.IPNet`` values, ``{"IP": "", "Mask": "<base64>"}``; the address itself is left empty,
+    and the Tesla-internal Ethernet address shows only in ``extra_ips``."""
+
+    def info(name: str, interface: str, mask: str, signal: int, hw_address: str = "") -> Json:
+        return {
+            "network_name": name,
+            "ip_networks": [{"IP": "", "Mask": go_mask(mask)}],
+            "gateway": "",
+            "interface": interface,
+            "state": "DeviceStateReady",
+            "state_reason": "DeviceStateReasonNone",
+            "signal_strength": signal,
+            "hw_address": hw_address,
+        }
+
+    return [
+        {
+            "network_name": "ethernet_tesla_internal_default",
+            "interface": "EthType",
+            "enabled": True,
+            "dhcp": True,
+            "extra_ips": [{"ip": "192.168.90.2", "netmask": 24}],
+            "active": False,
+            "primary": False,
+            "lastTeslaConnected": False,
+            "lastInternetConnected": False,
+            "iface_network_info": info(
+                "ethernet_tesla_internal_default", "EthType", "255.255.255.0", 0
+            ),
+        },
+        {
+            "network_name": "gsm_tesla_internal_default",
+            "interface": "GsmType",
+            "enabled": True,
+            "dhcp": None,
+            "active": True,
+            "primary": False,
+            "lastTeslaConnected": False,
+            "lastInternetConnected": False,
+            "iface_network_info": info(
+                "gsm_tesla_internal_default", "GsmType", "255.255.255.255", 71
+            ),
+        },
+        {
+            "network_name": wifi["network_name"],
+            "interface": "WifiType",
+            "security_type": wifi["security_type"],
+            "enabled": True,
+            "dhcp": True,
+            "username": "",
+            "active": True,
+            "primary": True,
+            "lastTeslaConnected": True,
+            "lastInternetConnected": True,
+            "iface_network_info": info(
+                wifi["network_name"], "WifiType", "255.255.255.0", 59, "4c:fc:aa:01:02:03"
+            ),
+        },
+    ]
+
+
 def networks(ident: Identity) -> Json:
+    if ident.major >= 23:
+        return _networks_23({"network_name": "HomeWiFi", "security_type": "WPA2_Personal"})
     if ident.legacy:
         return [
-            {"id": 2, "name": "can0", "connected": True, "is_dhcp": True, "ip_address": "",
-             "subnet": "", "config": None},
-            {"id": 3, "name": "eth0", "connected": True, "is_dhcp": True, "ip_address": "",
-             "subnet": "", "config": None},
-            {"id": 170, "name": "rpine0", "connected": True, "is_dhcp": True, "ip_address": "",
-             "subnet": "", "config": None},
-            {"id": 171, "name": "wifi0", "connected": True, "is_dhcp": True,
-             "ip_address": "192.0.2.57", "subnet": "255.255.255.0",
-             "config": {"network_name": "HomeWiFi", "interface": "WifiType",
-                        "security_type": "WPA2_Personal", "dhcp": True, "enabled": True}},
-            {"id": 172, "name": "wifi1", "connected": True, "is_dhcp": True,
-             "ip_address": "192.0.2.1", "subnet": "255.255.255.0", "config": None},
-        ]  # fmt: skip
+            {
+                "id": 2,
+                "name": "can0",
+                "connected": True,
+                "is_dhcp": True,
+                "ip_address": "",
+                "subnet": "",
+                "config": None,
+            },
+            {
+                "id": 3,
+                "name": "eth0",
+                "connected": True,
+                "is_dhcp": True,
+                "ip_address": "",
+                "subnet": "",
+                "config": None,
+            },
+            {
+                "id": 170,
+                "name": "rpine0",
+                "connected": True,
+                "is_dhcp": True,
+                "ip_address": "",
+                "subnet": "",
+                "config": None,
+            },
+            {
+                "id": 171,
+                "name": "wifi0",
+                "connected": True,
+                "is_dhcp": True,
+                "ip_address": "192.0.2.57",
+                "subnet": "255.255.255.0",
+                "config": {
+                    "network_name": "HomeWiFi",
+                    "interface": "WifiType",
+                    "security_type": "WPA2_Personal",
+                    "dhcp": True,
+                    "enabled": True,
+                },
+            },
+            {
+                "id": 172,
+                "name": "wifi1",
+                "connected": True,
+                "is_dhcp": True,
+                "ip_address": "192.0.2.1",
+                "subnet": "255.255.255.0",
+                "config": None,
+            },
+        ]
     return [
         {
             "network_name": "ethernet_tesla_internal_default",
@@ -603,31 +660,63 @@ def networks(ident: Identity) -> Json:
 SYSTEM_NETWORKS: Json = [
     {"network_name": "default_gsm", "interface": "GsmType", "security_type": "NONE", "dhcp": None},
     {"network_name": "default_eth", "interface": "EthType", "security_type": "NONE", "dhcp": True},
-    {"network_name": "HomeWiFi", "interface": "WifiType", "security_type": "WPA2_Personal",
-     "dhcp": True, "enabled": True},
-]  # fmt: skip
+    {
+        "network_name": "HomeWiFi",
+        "interface": "WifiType",
+        "security_type": "WPA2_Personal",
+        "dhcp": True,
+        "enabled": True,
+    },
+]
 
 WIFI_SECURITY_TYPES: Json = ["NONE", "WEP", "WPAorWPA2_Personal"]
 
 GRID_CODES: Json = [
-    {"grid_code": "60Hz_240V_s_UL1741SA:2019_California", "grid_freq_setting": 60,
-     "grid_phase_setting": "Split", "grid_voltage_setting": 240, "country": "United States",
-     "state": "California", "distributor": "*", "utility": "*", "retailer": "*",
-     "region": "UL1741SA-CA:2019"},
-    {"grid_code": "60Hz_240V_s_IEEE1547a:2014", "grid_freq_setting": 60,
-     "grid_phase_setting": "Split", "grid_voltage_setting": 240, "country": "United States",
-     "state": "*", "distributor": "*", "utility": "*", "retailer": "*",
-     "region": "IEEE1547a:2014"},
-    {"grid_code": "50Hz_230V_1_AS4777.2:2015", "grid_freq_setting": 50,
-     "grid_phase_setting": "Single", "grid_voltage_setting": 230, "country": "Australia",
-     "state": "*", "distributor": "*", "utility": "*", "retailer": "*",
-     "region": "AS4777.2:2015"},
-]  # fmt: skip
+    {
+        "grid_code": "60Hz_240V_s_UL1741SA:2019_California",
+        "grid_freq_setting": 60,
+        "grid_phase_setting": "Split",
+        "grid_voltage_setting": 240,
+        "country": "United States",
+        "state": "California",
+        "distributor": "*",
+        "utility": "*",
+        "retailer": "*",
+        "region": "UL1741SA-CA:2019",
+    },
+    {
+        "grid_code": "60Hz_240V_s_IEEE1547a:2014",
+        "grid_freq_setting": 60,
+        "grid_phase_setting": "Split",
+        "grid_voltage_setting": 240,
+        "country": "United States",
+        "state": "*",
+        "distributor": "*",
+        "utility": "*",
+        "retailer": "*",
+        "region": "IEEE1547a:2014",
+    },
+    {
+        "grid_code": "50Hz_230V_1_AS4777.2:2015",
+        "grid_freq_setting": 50,
+        "grid_phase_setting": "Single",
+        "grid_voltage_setting": 230,
+        "country": "Australia",
+        "state": "*",
+        "distributor": "*",
+        "utility": "*",
+        "retailer": "*",
+        "region": "AS4777.2:2015",
+    },
+]
 
 SOLARS: Json = [
-    {"brand": "SolarEdge Technologies", "model": "SE5000 (240V) w/ -ER-US or A-US",
-     "power_rating_watts": 6000},
-]  # fmt: skip
+    {
+        "brand": "SolarEdge Technologies",
+        "model": "SE5000 (240V) w/ -ER-US or A-US",
+        "power_rating_watts": 6000,
+    },
+]
 
 SOLAR_BRANDS: dict[str, list[str]] = {
     "ABB": ["PVI-3.0-OUTD-S-US-A", "PVI-5000-OUTD-US"],
@@ -669,145 +758,26 @@ WIFI_SCAN: Json = [
 ]
 
 
-def meters_list(ident: Identity) -> Json:
-    return [
-        {
-            "serial": f"OBB{ident.serial[2:12]}",
-            "short_id": "49123",
-            "connected": True,
-            "cts": [
-                {"type": "solar", "valid": [False, False, True, True],
-                 "inverted": [False, False, False, False]},
-                {"type": "site", "valid": [True, True, False, False],
-                 "inverted": [False, False, False, False]},
-            ],
-        }
-    ]  # fmt: skip
-
-
-def meter_readings(m: SiteModel, ident: Identity) -> Json:
-    def ct(number: int, power_w: float, exported_wh: float, imported_wh: float) -> Json:
-        return {
-            "ct": number,
-            "v_V": 120.4,
-            "p_W": round(power_w, 2),
-            "q_VAR": -109.03,
-            "eExp_Ws": round(exported_wh * 3600),
-            "eImp_Ws": round(imported_wh * 3600),
-        }
-
-    site, solar = m.site_meter, m.solar_meter
-    return {
-        f"OBB{ident.serial[2:12]}": {
-            "error": "",
-            "data": {
-                "IP": "Neurio-49123",
-                "sensorId": "0x0000C47F510354AE",
-                "firmwareVersion": "Tesla-0.0.7",
-                "f_Hz": 60,
-                "cts": [
-                    ct(1, m.site_w / 2, site.exported_wh / 2, site.imported_wh / 2),
-                    ct(2, m.site_w / 2, site.exported_wh / 2, site.imported_wh / 2),
-                    ct(3, m.solar_w / 2, solar.exported_wh / 2, solar.imported_wh / 2),
-                    ct(4, m.solar_w / 2, solar.exported_wh / 2, solar.imported_wh / 2),
-                ],
-            },
-        }
-    }
-
-
-def _meter_entry(location: str, power_w: float, meter_imp: float, meter_exp: float,
-                 ident: Identity, when: str) -> Json:  # fmt: skip
-    serial = f"OBB{ident.serial[2:12]}"
-    readings: dict[str, Json] = {
-        "energy_exported": meter_exp,
-        "energy_exported_a": meter_exp,
-        "energy_imported": meter_imp,
-        "energy_imported_a": meter_imp,
-        "frequency": 60,
-        "i_a_current": 0,
-        "i_b_current": 0,
-        "i_c_current": 0,
-        "instant_apparent_power": abs(power_w) + 12.5,
-        "instant_average_current": 0,
-        "instant_average_voltage": 240.1,
-        "instant_power": power_w,
-        "instant_reactive_power": -121.87,
-        "instant_total_current": 0,
-        "last_communication_time": when,
-        "last_phase_energy_communication_time": when,
-        "last_phase_power_communication_time": when,
-        "last_phase_voltage_communication_time": when,
-        "reactive_power_a": -121.87,
-        "real_power_a": power_w,
-        "serial_number": serial,
-        "timeout": 1500000000,
-        "v_l1n": 120.05,
-        "version": "1.7.1-Tesla",
-    }
-    if location == "site":  # the site meter measures both legs of a split-phase service
-        readings |= {
-            "energy_exported_a": meter_exp * 0.6,
-            "energy_exported_b": meter_exp * 0.4,
-            "energy_imported_a": meter_imp * 0.6,
-            "energy_imported_b": meter_imp * 0.4,
-            "reactive_power_a": -121.87,
-            "reactive_power_b": -0.11,
-            "real_power_a": power_w * 0.6,
-            "real_power_b": power_w * 0.4,
-            "v_l2n": 120.02,
-        }
-        readings = dict(sorted(readings.items()))
-    return [
-        {
-            "Cached_readings": readings,
-            "connection": {
-                "device_serial": serial,
-                "https_conf": {},
-                "ip_address": "PWRview-49123",
-                "neurio_connected": True,
-                "port": 443,
-                "short_id": "49123",
-            },
-            "cts": [True, True, False, False]
-            if location == "site"
-            else [False, False, False, True],
-            "id": 0,
-            "inverted": [False, False, False, False],
-            "location": location,
-            "type": "neurio_tcp",
-        }
-    ]
-
-
-def meters_site(m: SiteModel, ident: Identity) -> Json:
-    when = rfc3339_ns(m.now())
-    return _meter_entry("site", float(m.site_w), m.site_meter.imported_wh,
-                        m.site_meter.exported_wh, ident, when)  # fmt: skip
-
-
-def meters_solar(m: SiteModel, ident: Identity) -> Json:
-    when = rfc3339_ns(m.now())
-    return _meter_entry("solar", float(m.solar_w), m.solar_meter.imported_wh,
-                        m.solar_meter.exported_wh, ident, when)  # fmt: skip
-
-
 SYSTEM_TESTING: Json = {
     "running": False,
     "status": "TestPassed",
     "charge_tests": [0, -1000, -2000, -1000, 0],
     "meter_results": [
-        [{"Power": 575.6900024414062, "CT": 1, "Serial": " OBB1234567890", "Type": "site"},
-         {"Power": 71.94999694824219, "CT": 2, "Serial": " OBB1234567890", "Type": "site"}],
-        [{"Power": 1064.7099609375, "CT": 1, "Serial": " OBB1234567890", "Type": "site"},
-         {"Power": 540.1099853515625, "CT": 2, "Serial": " OBB1234567890", "Type": "site"}],
+        [
+            {"Power": 575.6900024414062, "CT": 1, "Serial": " OBB1234567890", "Type": "site"},
+            {"Power": 71.94999694824219, "CT": 2, "Serial": " OBB1234567890", "Type": "site"},
+        ],
+        [
+            {"Power": 1064.7099609375, "CT": 1, "Serial": " OBB1234567890", "Type": "site"},
+            {"Power": 540.1099853515625, "CT": 2, "Serial": " OBB1234567890", "Type": "site"},
+        ],
     ],
     "inverter_results": None,
     "hysteresis": 0.05,
     "error": "",
     "errors": None,
     "tests": None,
-}  # fmt: skip
+}
 
 
 def conn_test_results(done_at: dt.datetime | None) -> Json:
@@ -839,7 +809,3 @@ def login_ok(token: str, email: str | None, when: dt.datetime, ident: Identity) 
         "provider": "Basic",
         "loginTime": rfc3339_ns(when),
     }
-
-
-def error(code: int, error_text: str, message: str) -> Json:
-    return {"code": code, "error": error_text, "message": message}

@@ -26,11 +26,15 @@ reserve, solar_peak_w).
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ._config import ScenarioError
+from ._faults import FAULT_KINDS
 
 ACTIONS = frozenset(
     {
@@ -46,11 +50,6 @@ ACTIONS = frozenset(
         "set",
     }
 )
-FAULT_KINDS = frozenset({"slow", "drop", "malformed-json", "html-error", "login-blackhole"})
-
-
-class ScenarioError(ValueError):
-    """A scenario name, parameter or file that cannot be used; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -145,8 +144,21 @@ SCENARIOS: dict[str, Callable[[Params], Scenario]] = {
     "drop": _fault("drop", {"rate": 0.25}),
     "malformed-json": _fault("malformed-json", {"rate": 0.25}),
     "html-error": _fault("html-error", {"rate": 0.25, "status": 503}),
+    "rate-limit": _fault("rate-limit", {"retry_after": 300}),
+    "refuse-sessions": _fault("refuse-sessions", {}),
+    "ignore-writes": _fault("ignore-writes", {}),
+    "unable-to-stop": _fault("unable-to-stop", {}),
     "cert-rotation": _cert_rotation,
 }
+
+
+def at_time_of_day(day: dt.datetime, time_of_day: str) -> dt.datetime:
+    """``day`` at ``"HH:MM"`` local time (a scenario's start time)."""
+    hour, _, minute = time_of_day.partition(":")
+    try:
+        return day.replace(hour=int(hour), minute=int(minute or 0), second=0, microsecond=0)
+    except ValueError as exc:
+        raise ScenarioError(f"start time {time_of_day!r} should look like HH:MM") from exc
 
 
 def _parse_value(text: str) -> float | str:
@@ -190,8 +202,8 @@ def _from_file(path: Path) -> Scenario:
             raise ScenarioError(f"{path}: step {index + 1}: unknown action {action!r}")
         params = {k: v for k, v in raw.items() if k not in ("at", "action")}
         if action == "fault" and params.get("kind") not in FAULT_KINDS:
-            raise ScenarioError(f"{path}: step {index + 1}: fault kind must be one of "
-                                f"{', '.join(sorted(FAULT_KINDS))}")  # fmt: skip
+            kinds = ", ".join(sorted(FAULT_KINDS))
+            raise ScenarioError(f"{path}: step {index + 1}: fault kind must be one of {kinds}")
         steps.append(Step(float(raw["at"]), action, params))
     start = data.get("start", {})
     if not isinstance(start, dict):
@@ -202,3 +214,21 @@ def _from_file(path: Path) -> Scenario:
         steps=tuple(sorted(steps, key=lambda s: s.at_s)),
         settings=data.get("settings", {}),
     )
+
+
+class Timeline:
+    """The scenario steps still to come, in order of their simulated time."""
+
+    def __init__(self, scenarios: list[Scenario]) -> None:
+        self.steps = sorted((step for s in scenarios for step in s.steps), key=lambda s: s.at_s)
+
+    def add(self, scenario: Scenario, now_s: float) -> None:
+        """Schedule ``scenario``'s steps counting from ``now_s``."""
+        shifted = [Step(now_s + s.at_s, s.action, s.params) for s in scenario.steps]
+        self.steps = sorted(self.steps + shifted, key=lambda s: s.at_s)
+
+    def next_due(self, now_s: float) -> Step | None:
+        """Take the earliest step due by ``now_s``, if any."""
+        if self.steps and self.steps[0].at_s <= now_s:
+            return self.steps.pop(0)
+        return None

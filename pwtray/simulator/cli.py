@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import signal
 import sys
 import threading
 from pathlib import Path
 
-from ._server import Simulator, SimulatorConfig
-from ._timeline import SCENARIOS, ScenarioError
+from . import cloud as cloud_sim
+from ._config import ScenarioError, SimulatorConfig
+from ._simulator import Simulator
+from ._timeline import SCENARIOS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--scenario", action="append", default=[], metavar="NAME", help="may be repeated"
     )
-    parser.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="simulated seconds per second; 0 freezes the clock (POST /_sim/advance moves it)",
+    )
+    parser.add_argument(
+        "--start",
+        type=_start_time,
+        help="simulated start, ISO 8601 with a UTC offset (e.g. 2026-06-15T03:00-07:00); "
+        "default: now",
+    )
     parser.add_argument("--cert-dir", type=Path, help="keep the certificate here across restarts")
     parser.add_argument("--soe", type=float, default=60.0, help="starting charge, app percent")
     parser.add_argument("--token-ttl", type=float, help="session lifetime in simulated seconds")
@@ -53,13 +67,45 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--status-requires-auth", action="store_true")
     parser.add_argument("--no-sni-check", action="store_true", help="accept any TLS SNI name")
     parser.add_argument("--seed", type=int, default=1, help="seed of the weather and the house")
+    parser.add_argument(
+        "--http",
+        action="store_true",
+        help="also listen for plain HTTP: the API on firmware before 1.20 (the seed's http:// "
+        "examples), a redirect to HTTPS on later firmware",
+    )
+    parser.add_argument("--http-port", type=int, default=0, help="plain-HTTP port; 0 picks one")
+    parser.add_argument(
+        "--replay",
+        type=Path,
+        metavar="DIR",
+        help="answer from a capture set (e.g. ../shared/gateway-samples/sets/vlo-21.39.1-foogod) "
+        "instead of the simulated site; the firmware is the set's",
+    )
+    parser.add_argument(
+        "--no-solar-meter",
+        action="store_true",
+        help="a site without solar meters: /api/meters/solar answers null",
+    )
+    cloud_sim.add_arguments(parser)
     return parser
+
+
+def _start_time(text: str) -> dt.datetime:
+    try:
+        start = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 time such as 2026-06-15T03:00-07:00"
+        ) from None
+    if start.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset, e.g. {text}-07:00")
+    return start
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.speed <= 0:
-        print("pwtray-sim: --speed must be greater than 0", file=sys.stderr)
+    if not args.speed >= 0:
+        print("pwtray-sim: --speed must be 0 (a frozen clock) or more", file=sys.stderr)
         return 2
     config = SimulatorConfig(
         host=args.host,
@@ -80,6 +126,11 @@ def main(argv: list[str] | None = None) -> int:
         status_requires_auth=args.status_requires_auth,
         check_sni=not args.no_sni_check,
         seed=args.seed,
+        start=args.start,
+        plain_http=args.http,
+        http_port=args.http_port,
+        solar_meter=not args.no_solar_meter,
+        replay=args.replay,
     )
     try:
         sim = Simulator(config)
@@ -88,17 +139,33 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pwtray-sim: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
+        ports = f"{args.port} and {args.http_port}" if args.http else str(args.port)
         print(
-            f"pwtray-sim: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr
+            f"pwtray-sim: cannot listen on {args.host} port {ports}: {exc.strerror}",
+            file=sys.stderr,
         )
         return 1
+    try:
+        cloud = cloud_sim.start_from_arguments(args, sim, cloud_sim.din_for_serial(args.serial))
+    except (ValueError, OSError) as exc:
+        sim.stop()
+        print(f"pwtray-sim: cannot start the simulated cloud: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, ValueError) else 1
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     print(f"listening on {sim.base_url} sha256={sim.fingerprint}", flush=True)
+    if args.http:
+        print(f"listening on {sim.http_url} (plain HTTP)", flush=True)
+    if args.replay:
+        print(f"replaying {args.replay} (firmware {sim.identity.firmware})", flush=True)
+    if cloud is not None:
+        print(cloud_sim.banner(cloud), flush=True)
     try:
         stop.wait()
     finally:
+        if cloud is not None:
+            cloud.stop()
         sim.stop()
     return 0
 

@@ -1,45 +1,33 @@
-"""Application bootstrap: QApplication + qasync, single instance, clean shutdown, demo, selftest.
+"""Application bootstrap: QApplication + qasync, the single instance, the tray's start-up and a
+clean shutdown. Everything else — settings, sites, commands, the demo — is the core's.
 
-Quit goes through an ``asyncio.Event`` (menu or SIGTERM/SIGINT): the main coroutine then stops
-polling, closes the gateway client and the history, and returns — no "event loop stopped
-before Future completed".
+Quit goes through an ``asyncio.Event`` (menu or SIGTERM/SIGINT): the main coroutine then closes
+the core (polling, clients, history) and returns — no "event loop stopped before Future
+completed".
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import getpass
 import logging
+import os
 import signal
+import stat
 import sys
-import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import platformdirs
 import qasync
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QLockFile, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
-from pwtray.gateway import GatewayClient, RedactingFilter
-from pwtray.monitor import EventKind, HistoryStore, Poller
-from pwtray.settings import (
-    Connection,
-    KeyringSecrets,
-    Loaded,
-    SecretStore,
-    SessionSecrets,
-    Settings,
-    load,
-    setup_logging,
-)
-from pwtray.settings import default_path as default_settings_path
-from pwtray.ui.bridge import MonitorBridge
+from pwtray.core import CliOptions, Core
+from pwtray.ui.bridge import Bridge
 from pwtray.ui.controller import Controller
 from pwtray.ui.notifications import Notifier
 from pwtray.ui.tray import TrayController
@@ -48,34 +36,102 @@ if TYPE_CHECKING:
     from pwtray.ui.freedesktop import DesktopNotifications
 
 log = logging.getLogger(__name__)
-DEMO_PASSWORD = "demo1"  # noqa: S105 - the embedded simulator's password
-DEMO_SCENARIO = "outage:at=30,duration=60"
+EXIT_NO_DESKTOP = 10
 DESKTOP_ENTRY = "io.github.pwtray"  # packaging/linux/io.github.pwtray.desktop
+NO_TRAY = (
+    "This desktop has no system tray (no StatusNotifierItem host and no XEmbed tray), so "
+    "pwtray shows its window instead of an icon; closing the window quits pwtray. "
+    "Notifications still arrive. On GNOME, the AppIndicator extension adds a tray."
+)
 
 
-@dataclass
-class AppOptions:
-    demo: bool = False
-    scenarios: list[str] = field(default_factory=list)
-    speed: float = 3.0
-    host: str | None = None
-    fingerprint: str | None = None
-    email: str = ""
-    password: str | None = None
-    poll_s: float | None = None  # None: from the settings
-    muted: frozenset[EventKind] = frozenset()
-    settings_path: Path | None = None
-    verbose: bool = False
-    instance_key: str | None = None
+class InstanceError(RuntimeError):
+    """The single-instance folder is not safely ours (another user's, or too open)."""
 
 
-def instance_key(options: AppOptions) -> str:
-    if options.instance_key:
-        return options.instance_key
-    return f"pwtray-{'demo-' if options.demo else ''}{getpass.getuser()}"
+def display_problem() -> str | None:
+    """Why Qt could not open a window here, in one sentence — or None when it can.
+
+    Checked before Qt starts: without a display, Qt's xcb plugin aborts the process.
+    """
+    if os.environ.get("QT_QPA_PLATFORM") or sys.platform in ("win32", "darwin"):
+        return None
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        return (
+            "this session has no graphical desktop (neither DISPLAY nor WAYLAND_DISPLAY is "
+            "set), and the tray app needs one: start pwtray from your desktop session, or use "
+            "`pwtray status` for a reading in this terminal."
+        )
+    return None
 
 
-def run_app(options: AppOptions) -> int:
+def instance_folder() -> Path:
+    """A folder only this user can use (0700, owned by them) for the lock and the socket."""
+    base = Path(platformdirs.user_runtime_dir("pwtray", appauthor=False))
+    if not base.parent.is_dir():  # no per-user runtime folder on this system
+        base = Path(platformdirs.user_cache_dir("pwtray", appauthor=False)) / "run"
+    base.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = base.stat()
+    if info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
+        raise InstanceError(
+            f"{base} is not private to you (owner {info.st_uid}, mode "
+            f"{stat.S_IMODE(info.st_mode):o}); pwtray will not use it. Remove it and start again."
+        )
+    return base
+
+
+def instance_key(cli: CliOptions) -> str:
+    if cli.instance_key:
+        return cli.instance_key
+    return f"pwtray-{'demo-' if cli.demo else ''}{getpass.getuser()}"
+
+
+class SingleInstance:
+    """One pwtray per user: a lock file decides (race-free), a local socket carries "show"."""
+
+    def __init__(self, folder: Path, key: str) -> None:
+        self.socket_path = str(folder / f"{key}.sock")
+        self.lock = QLockFile(str(folder / f"{key}.lock"))
+        self.lock.setStaleLockTime(0)  # a crashed run's lock is taken over (its PID is gone)
+        self.server: QLocalServer | None = None
+
+    def acquire(self) -> bool:
+        """True: this is the first instance. False: another one runs (and was asked to show)."""
+        if self.lock.tryLock(0):
+            QLocalServer.removeServer(self.socket_path)  # a crashed run's socket
+            self.server = QLocalServer()
+            self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+            if not self.server.listen(self.socket_path):
+                log.warning("single instance: %s", self.server.errorString())
+            return True
+        for _ in range(20):  # the first instance may still be starting its server
+            if _ask_to_show(self.socket_path):
+                return False
+            time.sleep(0.1)
+        return False
+
+    def release(self) -> None:
+        if self.server is not None:
+            self.server.close()
+        self.lock.unlock()
+
+
+def _ask_to_show(path: str) -> bool:
+    socket = QLocalSocket()
+    socket.connectToServer(path)
+    if not socket.waitForConnected(300):
+        return False
+    socket.write(b"show\n")
+    socket.waitForBytesWritten(1000)
+    socket.disconnectFromServer()
+    return True
+
+
+def run_app(cli: CliOptions, *, settings_path: Path | None = None) -> int:
+    problem = display_problem()
+    if problem:
+        print(f"pwtray: {problem}", file=sys.stderr)
+        return EXIT_NO_DESKTOP
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("pwtray")
@@ -83,25 +139,20 @@ def run_app(options: AppOptions) -> int:
     app.setWindowIcon(_app_icon())
     sys.excepthook = _log_unhandled  # an error in a Qt slot goes to the log, not only stderr
     app.setQuitOnLastWindowClosed(False)
-    key = instance_key(options)
-    if _ask_running_instance(key):
+    try:
+        instance = SingleInstance(instance_folder(), instance_key(cli))
+    except InstanceError as exc:
+        print(f"pwtray: {exc}", file=sys.stderr)
+        return EXIT_NO_DESKTOP
+    if not instance.acquire():
         print("pwtray is already running: its window was asked to open.", file=sys.stderr)
         return 0
-    with contextlib.ExitStack() as stack:
-        if options.demo:
-            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pwtray-demo-")))
-        else:
-            folder = Path(platformdirs.user_data_dir("pwtray", appauthor=False))
-        log_path = setup_logging(
-            verbose=options.verbose,
-            directory=folder if options.demo else None,
-            filters=[RedactingFilter()],
-        )
-        log.info("pwtray %s starting; log at %s", app.applicationVersion(), log_path)
-        try:
-            return int(qasync.run(_main(app, options, key, folder)))
-        except asyncio.CancelledError:
-            return 0
+    try:
+        return int(qasync.run(_main(app, cli, instance, settings_path)))
+    except asyncio.CancelledError:
+        return 0
+    finally:
+        instance.release()
 
 
 def _icon_png(size: int) -> Path:
@@ -137,18 +188,9 @@ def _log_unhandled(kind: type[BaseException], value: BaseException, tb: object) 
     log.error("unexpected error", exc_info=(kind, value, tb))  # type: ignore[arg-type]
 
 
-def _ask_running_instance(key: str) -> bool:
-    socket = QLocalSocket()
-    socket.connectToServer(key)
-    if not socket.waitForConnected(300):
-        return False
-    socket.write(b"show\n")
-    socket.waitForBytesWritten(1000)
-    socket.disconnectFromServer()
-    return True
-
-
-async def _main(app: QApplication, options: AppOptions, key: str, folder: Path) -> int:
+async def _main(
+    app: QApplication, cli: CliOptions, instance: SingleInstance, settings_path: Path | None
+) -> int:
     quit_event = asyncio.Event()
     loop = asyncio.get_running_loop()
 
@@ -161,99 +203,54 @@ async def _main(app: QApplication, options: AppOptions, key: str, folder: Path) 
     wake.start(250)
     wake.timeout.connect(lambda: None)
 
-    simulator = None
-    if options.demo:
-        from pwtray.simulator import Simulator, SimulatorConfig
-
-        scenarios = tuple(options.scenarios or [DEMO_SCENARIO])
-        config = SimulatorConfig(
-            password=DEMO_PASSWORD, speed=options.speed, scenarios=scenarios, soe_percent=72
-        )
-        simulator = await asyncio.to_thread(Simulator(config).start)  # key generation blocks
-        log.info("demo gateway at %s (scenarios: %s)", simulator.base_url, ", ".join(scenarios))
-        settings_path: Path | None = folder / "settings.toml"
-        loaded = Loaded(Settings(connection=Connection(
-            host=simulator.address, fingerprint=simulator.fingerprint)))  # fmt: skip
-        secrets: SecretStore = SessionSecrets()
-        secrets.set(simulator.address, DEMO_PASSWORD)
-    else:
-        settings_path = options.settings_path or default_settings_path()
-        loaded = load(settings_path)
-        secrets = KeyringSecrets()
-    if loaded.problem:
-        log.warning("settings: %s", loaded.problem)
-    settings = loaded.settings
-    connection = settings.connection
-    host = options.host or connection.host or None
-    fingerprint = options.fingerprint or connection.fingerprint or None
-    email = options.email or connection.email
-    password = options.password or (secrets.get(host) if host else None)
-    # Retention, like every preference, comes from Controller.apply_live before polling starts.
-    history = await asyncio.to_thread(HistoryStore, folder / "history.sqlite")
-    if history.recovered:
-        log.warning(history.recovered)
-    client = GatewayClient(host or "127.0.0.1:9", password=password, email=email,
-                           fingerprint=fingerprint, keep_session=not options.demo)  # fmt: skip
-    poller = Poller(client, history=history)
-    bridge = MonitorBridge(poller)
+    core = await Core.start(cli, settings_path=settings_path)
+    bridge = Bridge(core.site, core)
     tray: TrayController | None = None
     notifier = Notifier(lambda intent: tray.deliver(intent) if tray else None)
-    controller = Controller(
-        settings=settings,
-        settings_path=None if loaded.read_only else settings_path,
-        secrets=secrets,
-        poller=poller,
-        notifier=notifier,
-        history=history,
-        demo=options.demo,
-        speed=options.speed if options.demo else 1.0,
-        muted_by_cli=options.muted,
-        fast_s_by_cli=options.poll_s,
-        configured=bool(host and fingerprint),
-    )
-
-    def refresh() -> None:
-        asyncio.ensure_future(poller.refresh())  # noqa: RUF006 - joins the poller's own cycle
-
+    controller = Controller(core, bridge, notifier)
     desktop_notifications = _desktop_notifications()
-    tray = TrayController(bridge, notifier, on_quit=quit_event.set, on_refresh=refresh,
-                          clock=time.time, history=history, actions=controller.actions(),
-                          desktop_notifications=desktop_notifications)  # fmt: skip
+    tray = TrayController(
+        bridge,
+        notifier,
+        on_quit=quit_event.set,
+        on_refresh=bridge.refresh,
+        clock=time.time,
+        history=core.site.history,
+        actions=controller.actions(),
+        desktop_notifications=desktop_notifications,
+    )
     starting = None
     if desktop_notifications is not None:  # connects while the tray item registers
         starting = asyncio.ensure_future(desktop_notifications.start())
     controller.tray = tray
     controller.apply_live()
-    server = QLocalServer()
-    QLocalServer.removeServer(key)  # a stale name from a crashed run
-    server.listen(key)
-    server.newConnection.connect(lambda: _on_second_instance(server, tray))
-    controller.start_polling()
-    if loaded.problem:
-        tray.show_message("pwtray settings were reset", loaded.problem)
-    if not controller.configured:
+    if instance.server is not None:
+        server = instance.server
+        server.newConnection.connect(lambda: _on_second_instance(server, tray))
+    core.site.start()
+    for note in core.notes:
+        tray.show_message(note.title, note.body)
+    if not core.site.configured:
         tray.status_action.setText("Not set up yet — set up…")
         tray.status_action.setEnabled(True)
         log.info("not set up: opening the setup wizard")
         controller.open_wizard()
-    log.info("running; tray available: %s", tray.tray.isSystemTrayAvailable())
+    has_tray = QSystemTrayIcon.isSystemTrayAvailable()
+    log.info("running; tray available: %s", has_tray)
+    if not has_tray:
+        log.warning("no system tray on this desktop: showing the window instead")
+        tray.open_window(notice=NO_TRAY, quit_on_close=quit_event.set)
     try:
         await quit_event.wait()
     finally:
-        log.info("shutting down")
-        await controller.stop()
-        server.close()
+        controller.close_dialogs()
         if desktop_notifications is not None and starting is not None:
             await starting
             await desktop_notifications.aclose()  # takes pwtray's notifications off the screen
         tray.hide()
         bridge.close()
         wake.stop()
-        await poller.client.aclose()
-        history.close()
-        if simulator is not None:
-            simulator.stop()
-        log.info("stopped cleanly")
+        await core.close()
     return 0
 
 

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pwtray.gateway import Diagnosis, GatewayAddress, diagnose, spaced_fingerprint
+from pwtray.core import Diagnosis, diagnose, spaced_fingerprint
+from pwtray.gateway import GatewayAddress
 from pwtray.settings import Connection, SecretStore
 from pwtray.ui.tasks import TaskDialog
 

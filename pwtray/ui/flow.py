@@ -30,9 +30,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QWidget
 
+from pwtray.core.words import DEFAULT_UNITS, Units
 from pwtray.gateway import GridState
 from pwtray.monitor import Connectivity, Snapshot
-from pwtray.ui.texts import DEFAULT_UNITS, Units
 
 IDLE_W = 30.0
 FRAME_MS = 40  # 25 frames a second

@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pwtray.core.words import DEFAULT_UNITS, Units
 from pwtray.monitor import DailyEnergy, HistoryStore, Outage, Point
 from pwtray.ui.spans import DAY_S, Span, span_bounds
-from pwtray.ui.texts import DEFAULT_UNITS, Units
 
 MIN_POINTS = 200
 MAX_POINTS = 2000

@@ -3,8 +3,6 @@ reported plainly. The dialog shows what the gateway says, never what it hoped it
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -21,15 +19,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pwtray.core import Commands, OperationView
+from pwtray.core.words import grid_label, mode_label
 from pwtray.gateway import (
-    GatewayClient,
     GatewayError,
     GridState,
     Operation,
     OperationMode,
     PermissionDeniedError,
     app_to_api,
-    switch_grid,
 )
 from pwtray.ui.tasks import TaskDialog
 
@@ -43,17 +41,15 @@ MODE_HELP = {
 class ModeReserveDialog(TaskDialog):
     def __init__(
         self,
-        client: GatewayClient,
+        commands: Commands,
         *,
         charge_percent: float | None = None,
-        expect: Callable[[str, float], None] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("pwtray — Operation mode and backup reserve")
-        self.client = client
+        self.commands = commands
         self.charge_percent = charge_percent
-        self._expect = expect
         self.operation: Operation | None = None
         self.grid: GridState | None = None
 
@@ -65,7 +61,7 @@ class ModeReserveDialog(TaskDialog):
         self.mode_group = QButtonGroup(self)
         self.mode_buttons: dict[OperationMode, QRadioButton] = {}
         for mode in MODE_HELP:  # the modes a customer chooses between
-            button = QRadioButton(mode.label)
+            button = QRadioButton(mode_label(mode))
             button.setToolTip(MODE_HELP[mode])
             help_text = QLabel(MODE_HELP[mode])
             help_text.setWordWrap(True)
@@ -130,32 +126,25 @@ class ModeReserveDialog(TaskDialog):
 
     # ------------------------------------------------------------------ reading
     def reload(self) -> None:
-        async def read() -> tuple[Operation, GridState]:
-            operation = await self.client.operation()
-            grid = (await self.client.grid_status()).state
-            return operation, grid
+        self.tasks.start(self.commands.read_operation(), self._show_read, self._read_failed)
 
-        self.tasks.start(read(), self._show_read, self._read_failed)
-
-    def _show_read(self, values: tuple[Operation, GridState]) -> None:
-        operation, grid = values
-        self._show_operation(operation)
-        self._show_grid(grid)
+    def _show_read(self, view: OperationView) -> None:
+        self._show_operation(view.operation)
+        self._show_grid(view.grid)
         self._set_editable(True)
 
     def _show_operation(self, operation: Operation) -> None:
         self.operation = operation
-        try:
-            mode = OperationMode(operation.mode)
-        except ValueError:
-            mode = None
+        mode = OperationMode.parse(operation.mode)
         if mode is None or mode not in self.mode_buttons:
-            self.current.setText(f"The gateway reports mode “{operation.mode}”, which pwtray "
-                                 "does not offer; choose one to change it.")  # fmt: skip
+            self.current.setText(
+                f"The gateway reports mode “{operation.mode}”, which pwtray "
+                "does not offer; choose one to change it."
+            )
         else:
             self.mode_buttons[mode].setChecked(True)
             self.current.setText(
-                f"Now: {mode.label}, backup reserve {operation.reserve_app_percent:.0f} % "
+                f"Now: {mode_label(mode)}, backup reserve {operation.reserve_app_percent:.0f} % "
                 f"(gateway value {operation.backup_reserve_percent:.1f} %)."
             )
         self.spin.setValue(round(operation.reserve_app_percent))
@@ -181,8 +170,10 @@ class ModeReserveDialog(TaskDialog):
         self._set_editable(self.operation is not None and not self.tasks.busy)
 
     def _reserve_changed(self, value: int) -> None:
-        self.api_value.setText(f"The gateway stores this as {app_to_api(value):.1f} % "
-                               "(its own scale: 5 % plus 95 % of the app's percent).")  # fmt: skip
+        self.api_value.setText(
+            f"The gateway stores this as {app_to_api(value):.1f} % "
+            "(its own scale: 5 % plus 95 % of the app's percent)."
+        )
 
     # ------------------------------------------------------------------ writing
     def apply(self) -> None:
@@ -190,22 +181,21 @@ class ModeReserveDialog(TaskDialog):
         if mode is None:
             return
         reserve = float(self.spin.value())
-        if self._expect is not None:
-            self._expect(mode.value, reserve)
-        self.outcome.setText(f"Saving {mode.label} with a {reserve:.0f} % reserve…")
+        self.outcome.setText(f"Saving {mode_label(mode)} with a {reserve:.0f} % reserve…")
         self._set_editable(False)
-        self.tasks.start(self.client.set_operation(mode, reserve), self._applied, self._refused)
+        work = self.commands.set_operation(mode, reserve)
+        self.tasks.start(work, self._applied, self._refused)
 
     def _applied(self, operation: Operation) -> None:
         self._show_operation(operation)
         self._set_editable(True)
-        self.outcome.setText("✔ Saved. The gateway confirms: "
-                            f"{self.current.text().removeprefix('Now: ')}")  # fmt: skip
+        self.outcome.setText(
+            f"✔ Saved. The gateway confirms: {self.current.text().removeprefix('Now: ')}"
+        )
 
     def _refused(self, error: Exception) -> None:
         if isinstance(error, PermissionDeniedError):
-            text = (f"✖ Not changed: {error} The settings above are what the gateway "
-                    "still has.")  # fmt: skip
+            text = f"✖ Not changed: {error} The settings above are what the gateway still has."
         elif isinstance(error, GatewayError):
             text = f"✖ {error} The settings above are read again from the gateway."
         else:
@@ -217,13 +207,15 @@ class ModeReserveDialog(TaskDialog):
     def _show_grid(self, grid: GridState) -> None:
         self.grid = grid
         if grid.off_grid:
-            self.grid_label.setText(f"{grid.label}. The house runs on the Powerwall and solar.")
+            self.grid_label.setText(
+                f"{grid_label(grid)}. The house runs on the Powerwall and solar."
+            )
             self.grid_button.setText("Reconnect to the grid…")
         elif grid is GridState.CONNECTED:
             self.grid_label.setText("Connected to the grid.")
             self.grid_button.setText("Go off grid…")
         else:
-            self.grid_label.setText(f"{grid.label}…")
+            self.grid_label.setText(f"{grid_label(grid)}…")
         self.grid_button.setEnabled(grid is GridState.CONNECTED or grid.off_grid)
 
     def ask_switch_grid(self) -> None:
@@ -239,8 +231,10 @@ class ModeReserveDialog(TaskDialog):
             )
             action = "Go off grid"
         else:
-            text = ("The gateway will synchronise with the grid and reconnect the house. This "
-                    "takes a few seconds to a few minutes.")  # fmt: skip
+            text = (
+                "The gateway will synchronise with the grid and reconnect the house. This "
+                "takes a few seconds to a few minutes."
+            )
             action = "Reconnect"
         box = QMessageBox(QMessageBox.Icon.Warning, f"pwtray — {action}?", text, parent=self)
         confirm = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
@@ -256,7 +250,7 @@ class ModeReserveDialog(TaskDialog):
     def switch_grid(self, *, off_grid: bool) -> None:
         self.grid_button.setEnabled(False)
         self.outcome.setText("Disconnecting from the grid…" if off_grid else "Reconnecting…")
-        work = switch_grid(self.client, off_grid=off_grid, on_state=self._show_grid)
+        work = self.commands.switch_grid(off_grid=off_grid, on_state=self._show_grid)
         self.tasks.start(work, self._grid_settled, self._grid_failed)
 
     def _grid_settled(self, grid: GridState) -> None:

@@ -17,16 +17,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pwtray.gateway import SECTIONS, GatewayClient, Section, read_section
+from pwtray.core import SECTIONS, Commands, Section
 from pwtray.ui.tasks import TaskDialog
 
 
 class NetworkInfoDialog(TaskDialog):
-    def __init__(self, client: GatewayClient, parent: QWidget | None = None) -> None:
+    def __init__(self, commands: Commands, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("pwtray — Network information")
-        self.resize(640, 720)
-        self.client = client
+        self.resize(640, 640)
+        self.commands = commands
         self.sections: dict[str, Section] = {}
         self.boxes: dict[str, QGroupBox] = {}
         content = QWidget()
@@ -62,8 +62,11 @@ class NetworkInfoDialog(TaskDialog):
         self.sections.clear()
         for title, _ in SECTIONS:
             self._fill(title, [("", "Loading…")], None)
-            self.tasks.start(read_section(self.client, title), self.show_section,
-                             functools.partial(self._failed, title))  # fmt: skip
+            self.tasks.start(
+                self.commands.read_section(title),
+                self.show_section,
+                functools.partial(self._failed, title),
+            )
 
     def _failed(self, title: str, error: Exception) -> None:
         self.show_section(Section(title, error=f"Could not read this: {error}"))

@@ -28,12 +28,32 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pwtray.core.words import event_body, event_text
 from pwtray.kinds import EventKind, Severity
 from pwtray.monitor import Event
 
 DUPLICATE_S = 120.0
 OUTAGE_REPEAT_S = 600.0
-DEFAULT_KINDS = frozenset(EventKind) - {EventKind.INTERNAL_ERROR}
+DEFAULT_KINDS = frozenset(
+    {
+        EventKind.GRID_OUTAGE,
+        EventKind.GRID_RESTORED,
+        EventKind.RESERVE_REACHED,
+        EventKind.BATTERY_FULL,
+        EventKind.SOE_BELOW,
+        EventKind.UNREACHABLE,
+        EventKind.BACK_ONLINE,
+        EventKind.AUTH_REQUIRED,
+        EventKind.LOCKED_OUT,
+        EventKind.CERTIFICATE_CHANGED,
+        EventKind.GATEWAY_STOPPED,
+        EventKind.FIRMWARE_CHANGED,
+        EventKind.MODE_CHANGED,
+        EventKind.RESERVE_CHANGED,
+        EventKind.NEW_ALERT,
+        EventKind.RESUMED,
+    }
+)
 
 
 class Slot(enum.Enum):
@@ -58,6 +78,8 @@ class Action(enum.Enum):
 _SLOTS = {
     EventKind.GRID_OUTAGE: Slot.GRID,
     EventKind.GRID_RESTORED: Slot.GRID,
+    EventKind.OFF_GRID_CHOSEN: Slot.GRID,
+    EventKind.BACK_ON_GRID: Slot.GRID,
     EventKind.UNREACHABLE: Slot.CONNECTION,
     EventKind.BACK_ONLINE: Slot.CONNECTION,
     EventKind.AUTH_REQUIRED: Slot.CONNECTION,
@@ -73,12 +95,14 @@ _SLOTS = {
     EventKind.MODE_CHANGED: Slot.CHANGES,
     EventKind.RESERVE_CHANGED: Slot.CHANGES,
     EventKind.RESUMED: Slot.RESUMED,
+    EventKind.HISTORY_FAILING: Slot.APP,
 }
 # Events that end what another kind's notice says: when they are not shown themselves (switched
 # off, paused), the notice they end is closed rather than left on screen, stale.
 _ENDS = {
     EventKind.GRID_RESTORED: EventKind.GRID_OUTAGE,
     EventKind.BACK_ONLINE: EventKind.UNREACHABLE,
+    EventKind.BACK_ON_GRID: EventKind.OFF_GRID_CHOSEN,
 }
 _OUTAGE_ACTIONS = (Action.OPEN, Action.ACKNOWLEDGE)
 
@@ -195,13 +219,13 @@ class Notifier:
             return
         now = self._clock()
         if self._outage_last_shown is None:
-            self._show_outage(outage, outage.title, outage.body)  # after a pause, at once
+            self._show_outage(outage, *event_text(outage))  # after a pause, at once
         elif now - self._outage_last_shown >= OUTAGE_REPEAT_S:
             minutes = round((now - outage.at) / 60)
             self._show_outage(
                 outage,
                 "Grid still down",
-                f"The grid has been down for {minutes} min. {outage.body}",
+                f"The grid has been down for {minutes} min. {event_body(outage)}",
             )
 
     # ------------------------------------------------------------------ inside
@@ -215,7 +239,7 @@ class Notifier:
         self._outage, self._outage_acknowledged = event, False
         self._outage_last_shown = None
         if event.kind in self.enabled and not self.paused:
-            self._show_outage(event, event.title, event.body)
+            self._show_outage(event, *event_text(event))
 
     def _show_outage(self, outage: Event, title: str, body: str) -> None:
         self._outage_last_shown = self._clock()
@@ -233,7 +257,7 @@ class Notifier:
 
     def _offer(self, event: Event) -> None:
         slot = _SLOTS.get(event.kind, Slot.APP)
-        notice = Notice(slot, event.title, event.body, event.severity, event.kind)
+        notice = Notice(slot, *event_text(event), event.severity, event.kind)
         if event.kind is EventKind.GRID_RESTORED:
             identity = (event.kind, float(event.data.get("started_at", event.at)))
             if identity in self._outages_said:

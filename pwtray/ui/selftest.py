@@ -20,6 +20,16 @@ from pwtray import __version__
 
 
 def run_selftest() -> int:
+    from pwtray.ui.app import EXIT_NO_DESKTOP, display_problem
+
+    problem = display_problem()
+    if problem:
+        print(
+            f"pwtray: {problem} (The self-test also runs without one: "
+            "QT_QPA_PLATFORM=offscreen pwtray --selftest.)",
+            file=sys.stderr,
+        )
+        return EXIT_NO_DESKTOP
     app = QApplication.instance() or QApplication(sys.argv[:1])
     failures = 0
 
@@ -36,8 +46,10 @@ def run_selftest() -> int:
             mark = "ok"
         print(f"[{mark:>4}] {name}: {detail} ({(time.perf_counter() - started) * 1000:.0f} ms)")
 
-    print(f"pwtray {__version__} self-test on {sys.platform}, Python {sys.version.split()[0]}, "
-          f"Qt platform {QApplication.platformName()}")  # fmt: skip
+    print(
+        f"pwtray {__version__} self-test on {sys.platform}, Python {sys.version.split()[0]}, "
+        f"Qt platform {QApplication.platformName()}"
+    )
     check("modules", True, _imports)
     check("Qt binding keeps references", True, qt_binding_keeps_references)
     check("main window and charts", True, _window)
@@ -59,9 +71,9 @@ def _imports() -> str:
     import platformdirs
     import qasync
 
+    import pwtray.core
     import pwtray.monitor
     import pwtray.settings
-    import pwtray.simulator
     import pwtray.ui.app
 
     del platformdirs, qasync, pwtray
@@ -177,21 +189,9 @@ def _notifications() -> str:
 
 
 def _https() -> str:
-    from pwtray.gateway import GatewayClient
-    from pwtray.simulator import Simulator, SimulatorConfig
+    from pwtray.core import selftest_gateway
 
-    secret = "selftest"  # noqa: S105 - the throw-away simulator's password
-
-    async def read() -> str:
-        with Simulator(SimulatorConfig(password=secret)) as sim:
-            async with GatewayClient(
-                sim.address, password=secret, fingerprint=sim.fingerprint
-            ) as gw:
-                soe = await gw.soe()
-                status = await gw.status()
-        return f"firmware {status.firmware}, charge {soe.app_percent:.0f} % over pinned TLS"
-
-    return asyncio.run(read())
+    return asyncio.run(selftest_gateway())
 
 
 def _keyring() -> str:

@@ -21,12 +21,12 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon
 
 from pwtray import __version__
+from pwtray.core.words import DEFAULT_UNITS, Units, event_title, status_line, tooltip
 from pwtray.gateway import GridState
 from pwtray.monitor import Connectivity, Event, HistoryStore, Severity, Snapshot
-from pwtray.ui.bridge import MonitorBridge
+from pwtray.ui.bridge import Bridge
 from pwtray.ui.icon import Condition, Flow, Grid, IconState, icon
 from pwtray.ui.notifications import Action, Close, Intent, Notifier, Replace, Slot
-from pwtray.ui.texts import DEFAULT_UNITS, Units, status_line, tooltip
 
 if TYPE_CHECKING:  # the window (pyqtgraph, numpy) loads on first open, not at start
     from pwtray.ui.freedesktop import DesktopNotifications
@@ -43,6 +43,7 @@ _CONDITIONS = {
     Connectivity.LOCKED_OUT: Condition.LOGIN,
     Connectivity.GATEWAY_STOPPED: Condition.STOPPED,
     Connectivity.CERTIFICATE_CHANGED: Condition.CERTIFICATE,
+    Connectivity.INTERNAL_ERROR: Condition.OFFLINE,  # not live: its own words in the tooltip
 }
 _SEVERITY_ICONS = {
     Severity.INFO: QSystemTrayIcon.MessageIcon.Information,
@@ -76,7 +77,7 @@ def icon_state(snapshot: Snapshot) -> IconState:
 class TrayController(QObject):
     def __init__(
         self,
-        bridge: MonitorBridge,
+        bridge: Bridge,
         notifier: Notifier,
         *,
         on_quit: Callable[[], None],
@@ -206,7 +207,11 @@ class TrayController(QObject):
         ):
             self.open_window()
 
-    def open_window(self) -> None:
+    def open_window(
+        self, *, notice: str = "", quit_on_close: Callable[[], None] | None = None
+    ) -> None:
+        """Show the window; ``notice`` is said above its tabs (e.g. why there is no icon), and
+        ``quit_on_close`` makes closing it quit the app (when it is the only way in)."""
         if self.window is None:
             from pwtray.ui.window import MainWindow  # first open only
 
@@ -217,6 +222,10 @@ class TrayController(QObject):
                 units=self.units,
                 reduce_motion=self.reduce_motion,
             )
+        if notice:
+            self.window.show_notice(notice)
+        if quit_on_close is not None:
+            self.window.on_close = quit_on_close
         if self._snapshot is not None:
             self.window.show_snapshot(self._snapshot, self._clock())
         self.window.show()
@@ -227,7 +236,7 @@ class TrayController(QObject):
     def show_snapshot(self, snapshot: Snapshot) -> None:
         self._snapshot = snapshot
         self._set_icon(icon_state(snapshot))
-        self.tray.setToolTip(tooltip(snapshot, self._clock()))
+        self.tray.setToolTip(tooltip(snapshot, self._clock(), self.units))
         # A login or certificate problem waits for the user: the status line opens Connection.
         needs_user = snapshot.connectivity.waits_for_user
         self.status_action.setText(
@@ -242,7 +251,7 @@ class TrayController(QObject):
 
     def handle_events(self, events: list[Event]) -> None:
         for event in events:
-            log.info("event %s: %s", event.kind.value, event.title)
+            log.info("event %s: %s", event.kind.value, event_title(event))
         self.notifier.handle(events)
         self.ack_action.setVisible(
             self.notifier.outage_active and not self.notifier.outage_acknowledged
@@ -292,7 +301,7 @@ class TrayController(QObject):
         if not self.notifier.paused:
             self.resume_action.setEnabled(False)
         if self._snapshot is not None:
-            self.tray.setToolTip(tooltip(self._snapshot, self._clock()))
+            self.tray.setToolTip(tooltip(self._snapshot, self._clock(), self.units))
 
     def hide(self) -> None:
         """Take the icon off the panel and let Qt delete what it owns, now rather than at exit."""

@@ -41,6 +41,14 @@ from pwtray.gateway import app_to_api
 if TYPE_CHECKING:
     from pwtray.ui.history_view import HistoryView
 
+from pwtray.core.words import (
+    DEFAULT_UNITS,
+    Units,
+    estimate_lines,
+    mode_label,
+    node_details,
+    status_line,
+)
 from pwtray.monitor import (
     Connectivity,
     DailyEnergy,
@@ -51,14 +59,6 @@ from pwtray.monitor import (
 )
 from pwtray.ui.flow import FlowDiagram, Node
 from pwtray.ui.spans import Span
-from pwtray.ui.texts import (
-    DEFAULT_UNITS,
-    Units,
-    estimate_lines,
-    mode_label,
-    node_details,
-    status_line,
-)
 
 log = logging.getLogger(__name__)
 TABS = ("now", "history", "outages")
@@ -241,8 +241,6 @@ class MainWindow(QMainWindow):
         self.units = units
         self._clock = clock
         self._snapshot: Snapshot | None = None
-        self._grid_since: float | None = None
-        self._grid_off: bool | None = None
         self._detail_node: Node | None = None
         self._today_read = 0.0
         self.setWindowTitle("pwtray")
@@ -282,7 +280,18 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self._history_page, "&History")
         self.tabs.addTab(self.outage_log, "&Outages")
         self.tabs.currentChanged.connect(self._tab_changed)
-        self.setCentralWidget(self.tabs)
+        self.notice = QLabel("")  # why this window stands in for a tray icon, when it does
+        self.notice.setWordWrap(True)
+        self.notice.setAccessibleName("Notice")
+        self.notice.setStyleSheet("QLabel { padding: 6px; border: 1px solid palette(mid); }")
+        self.notice.hide()
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.notice)
+        column.addWidget(self.tabs, stretch=1)
+        self.setCentralWidget(central)
+        self.on_close: Callable[[], None] | None = None
         self.status = QLabel("")
         self.statusBar().addPermanentWidget(self.status)
         self._build_menu(on_refresh)
@@ -301,7 +310,10 @@ class MainWindow(QMainWindow):
         file_menu.addAction("Export &outage log as CSV…", self.ask_export_outages)
         file_menu.addSeparator()
         close = QAction("&Close window", self)
-        close.setShortcuts([QKeySequence("Ctrl+W"), QKeySequence(QKeySequence.StandardKey.Close)])
+        # Ctrl+W, and the platform's own Close key where it differs (the same key twice makes
+        # Qt call the shortcut ambiguous and run neither: Ctrl+W did nothing on Linux).
+        keys = {QKeySequence("Ctrl+W"), QKeySequence(QKeySequence.StandardKey.Close)}
+        close.setShortcuts(sorted(keys, key=lambda k: k.toString()))
         close.triggered.connect(self.close)
         file_menu.addAction(close)
         view = self.menuBar().addMenu("&View")
@@ -326,16 +338,9 @@ class MainWindow(QMainWindow):
     def show_snapshot(self, snapshot: Snapshot, now: float | None = None) -> None:
         now = self._clock() if now is None else now
         self._snapshot = snapshot
-        if snapshot.grid is not None:
-            off = snapshot.off_grid
-            if self._grid_off is None:
-                self._grid_since = self._initial_grid_since(off)
-            elif off != self._grid_off:
-                self._grid_since = snapshot.read_at.grid or snapshot.taken_at
-            self._grid_off = off
         self.headline.setText(status_line(snapshot))
         self.flow.show_snapshot(snapshot)
-        self.panel.show_snapshot(snapshot, now, self._grid_since, self.units)
+        self.panel.show_snapshot(snapshot, now, snapshot.grid_since, self.units)
         if self._history_view is not None:
             self._history_view.set_reserve(snapshot.reserve_percent)
         self._show_status(now)
@@ -343,18 +348,6 @@ class MainWindow(QMainWindow):
             self.panel.details.setText(node_details(self._detail_node.value, snapshot, self.units))
         if now - self._today_read > 60:
             self._show_today(now)
-
-    def _initial_grid_since(self, off_grid: bool) -> float | None:
-        """When the grid state began, from the outage log (pwtray may start mid-outage)."""
-        if self.history is None:
-            return None
-        outages = self.history.outages()
-        if not outages:
-            return None
-        last = outages[-1]
-        if off_grid:
-            return last.start if last.end is None else None
-        return last.end
 
     def _show_today(self, now: float) -> None:
         self._today_read = now
@@ -515,6 +508,12 @@ class MainWindow(QMainWindow):
         if settings.status() != QSettings.Status.NoError:
             log.warning("could not save the window's state to %s", self.state_file)
 
+    def show_notice(self, text: str) -> None:
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         super().closeEvent(event)
+        if self.on_close is not None:
+            self.on_close()

@@ -29,14 +29,8 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from pwtray.gateway import (
-    Diagnosis,
-    DiscoveredGateway,
-    diagnose,
-    discover,
-    expand_range,
-    spaced_fingerprint,
-)
+from pwtray.core import Diagnosis, diagnose, spaced_fingerprint
+from pwtray.gateway import DiscoveredGateway, discover, expand_range
 from pwtray.settings import Connection, SecretStore
 from pwtray.ui.connection_dialog import Saved, doctor_html
 from pwtray.ui.tasks import Tasks

@@ -13,8 +13,10 @@ import pytest
 from pwtray.cli import main
 from tests.conftest import PASSWORD, SimFactory
 
-JSON_KEYS = {"soe", "grid_status", "site_w", "battery_w", "load_w", "solar_w", "mode",
-             "reserve_percent", "firmware", "fingerprint"}  # fmt: skip
+JSON_KEYS = {
+    *("soe", "grid_status", "site_w", "battery_w", "load_w", "solar_w", "mode"),
+    *("reserve_percent", "firmware", "fingerprint", "unread"),
+}
 
 
 @pytest.fixture(autouse=True)
@@ -38,6 +40,7 @@ def test_json_output(sim_factory: SimFactory, capsys: pytest.CaptureFixture[str]
     assert reading["reserve_percent"] == 20
     assert reading["firmware"] == "24.36.2"
     assert reading["fingerprint"] == sim.fingerprint
+    assert reading["unread"] == {}  # everything was read
 
 
 def test_text_output_during_an_outage(
@@ -52,16 +55,31 @@ def test_text_output_during_an_outage(
     assert "Self-powered, backup reserve 20 %" in out
 
 
-def test_legacy_firmware(sim_factory: SimFactory, capsys: pytest.CaptureFixture[str],
-                         monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_legacy_firmware(
+    sim_factory: SimFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     sim = sim_factory(firmware="1.15.0")
     monkeypatch.setenv("PWTRAY_PASSWORD", "S" + sim.config.serial)
     assert main(["status", "--host", sim.address, "--trust-on-first-use", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["firmware"] == "1.15.0"
 
 
-def test_wrong_password_exits_3(sim_factory: SimFactory, capsys: pytest.CaptureFixture[str],
-                                monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_legacy_firmware_reads_without_a_password(
+    sim_factory: SimFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim = sim_factory(firmware="1.15.0")
+    monkeypatch.delenv("PWTRAY_PASSWORD")
+    assert main(["status", "--host", sim.address, "--trust-on-first-use"]) == 0
+    out = capsys.readouterr().out
+    assert "Battery" in out
+    assert "Grid connected" in out
+    assert "operation: needs the gateway password" in out  # only the protected read is missing
+    assert not [r for r in sim.requests() if r.path == "/api/login/Basic"]
+
+
+def test_wrong_password_exits_3(
+    sim_factory: SimFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     sim = sim_factory()
     monkeypatch.setenv("PWTRAY_PASSWORD", "nope")
     assert main(["status", "--host", sim.address, "--trust-on-first-use"]) == 3
@@ -129,11 +147,14 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
 
 def test_as_a_real_command(sim_factory: SimFactory) -> None:
     sim = sim_factory()
+    command = ["status", "--host", sim.address, "--fingerprint", sim.fingerprint, "--json"]
     result = subprocess.run(
-        [sys.executable, "-m", "pwtray.cli", "status", "--host", sim.address,
-         "--fingerprint", sim.fingerprint, "--json"],
-        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        [sys.executable, "-m", "pwtray.cli", *command],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
         env={**os.environ, "PWTRAY_PASSWORD": PASSWORD},
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stderr
     assert set(json.loads(result.stdout)) == JSON_KEYS

@@ -22,10 +22,14 @@ class FakeClock:
         self.now += seconds
 
 
+def password_for(sim: Simulator) -> str:
+    """The password ``sim`` accepts: S + serial on firmware 1.x, the customer password after."""
+    return "S" + sim.config.serial if sim.identity.legacy else PASSWORD
+
+
 def client_for(sim: Simulator, **overrides: Any) -> GatewayClient:
     """A pinned client for ``sim`` with the right password for its firmware."""
-    password = "S" + sim.config.serial if sim.identity.legacy else PASSWORD
-    options: dict[str, Any] = {"password": password, "fingerprint": sim.fingerprint}
+    options: dict[str, Any] = {"password": password_for(sim), "fingerprint": sim.fingerprint}
     options.update(overrides)
     return GatewayClient(sim.address, **options)
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import httpx
 import pytest
 
 from pwtray.gateway import (
     AuthenticationError,
-    GatewayClient,
     Generation,
     LockedOutError,
     make_http_client,
@@ -69,23 +67,15 @@ async def test_expired_token_means_exactly_one_new_login(sim_factory: SimFactory
     assert len(refused) == 3  # each of the concurrent reads saw 401 once, then one login served all
 
 
-async def test_a_session_refused_after_re_login_raises_without_looping() -> None:
-    requests: list[str] = []
-
-    def gateway(request: httpx.Request) -> httpx.Response:
-        requests.append(request.url.path)
-        if request.url.path == "/api/login/Basic":
-            return httpx.Response(200, json={"token": "t", "roles": ["Home_Owner"]})
-        return httpx.Response(401, json={"code": 401, "error": "x", "message": "Login Error"})
-
-    http = httpx.AsyncClient(transport=httpx.MockTransport(gateway))
-    async with GatewayClient(
-        "127.0.0.1", password=PASSWORD, generation=Generation.CURRENT, http=http
-    ) as gw:
+async def test_a_session_refused_after_re_login_raises_without_looping(
+    sim_factory: SimFactory,
+) -> None:
+    sim = sim_factory()
+    sim.set_fault("refuse-sessions")  # 401 for every request but the login, fresh token or not
+    async with client_for(sim, generation=Generation.CURRENT) as gw:
         with pytest.raises(AuthenticationError, match="even right after logging in"):
             await gw.soe()
-    await http.aclose()
-    assert requests[:4] == [
+    assert [r.path for r in sim.requests()][:4] == [
         "/api/login/Basic",
         "/api/system_status/soe",
         "/api/login/Basic",
@@ -100,7 +90,9 @@ async def test_a_rejected_password_is_never_sent_again(sim_factory: SimFactory) 
             with pytest.raises(AuthenticationError, match="rejected the password"):
                 await gw.soe()
         assert logins(sim) == 1
+        assert gw.next_login_in_s() is None  # not before the user gives a new password
         gw.set_credentials(PASSWORD)
+        assert gw.next_login_in_s() == 0
         await gw.soe()
     assert logins(sim) == 2
 
@@ -141,20 +133,15 @@ async def test_bad_passwords_never_cause_more_than_one_login_per_window(
     assert logins(sim) == 2
 
 
-async def test_retry_after_header_sets_the_window() -> None:
-    def gateway(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(429, headers={"Retry-After": "42"}, json={"code": 429})
-
+async def test_retry_after_header_sets_the_window(sim_factory: SimFactory) -> None:
+    sim = sim_factory()
+    sim.set_fault("rate-limit", retry_after=42)  # 429 with "Retry-After: 42" to every request
     clock = FakeClock()
-    http = httpx.AsyncClient(transport=httpx.MockTransport(gateway))
-    async with GatewayClient(
-        "127.0.0.1", password=PASSWORD, generation=Generation.CURRENT, http=http, clock=clock
-    ) as gw:
+    async with client_for(sim, generation=Generation.CURRENT, clock=clock) as gw:
         with pytest.raises(LockedOutError) as caught:
             await gw.soe()
         assert caught.value.retry_after_s == 42
         assert gw.lockout_remaining_s() == 42
-    await http.aclose()
 
 
 async def test_a_login_that_never_answers_is_treated_as_a_lock_out(sim_factory: SimFactory) -> None:
@@ -212,7 +199,7 @@ async def test_secrets_never_reach_messages_or_logs(sim_factory: SimFactory, app
         await good.soe()
         token = good.session.token if good.session else ""
     text = "\n".join(messages) + "\n" + app_log.read_text()  # noqa: ASYNC240 - after the I/O
-    assert "httpcore" in text  # the HTTP libraries' DEBUG lines (with headers) were logged
+    assert "POST /api/login/Basic -> HTTP 200" in text  # the request path's DEBUG lines
     assert "Wr0ngSecret" not in text
     assert PASSWORD not in text
     assert token not in text
@@ -224,3 +211,13 @@ async def test_the_default_http_client_never_uses_a_proxy(monkeypatch: pytest.Mo
     http = make_http_client(pinned_context(None))
     assert http._mounts == {}  # trust_env=False: no proxy routes were mounted
     await http.aclose()
+
+
+async def test_a_damaged_saved_session_is_not_sent_but_replaced(sim_factory: SimFactory) -> None:
+    from pwtray.gateway import Session
+
+    sim = sim_factory()
+    damaged = Session(Generation.CURRENT, "token\r\nX-Injected: 1")
+    async with client_for(sim, session=damaged) as gw:
+        assert (await gw.soe()).percentage > 0
+    assert logins(sim) == 1

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from pwtray.gateway import GatewayProtocolError, GridState, decode
 from pwtray.gateway import _models as m
-from tests.conftest import sample
+from tests.conftest import SETS, sample
 
 DECODERS: dict[str, Any] = {
     "/api/meters/aggregates": m.MetersAggregates,
@@ -85,8 +85,11 @@ def test_real_captures_decode(endpoint: str, name: str) -> None:
 
 
 def test_captured_values_come_through() -> None:
-    meters = decode("/api/meters/aggregates", json.dumps(sample("meters_aggregates.json")).encode(),
-                    m.MetersAggregates)  # fmt: skip
+    meters = decode(
+        "/api/meters/aggregates",
+        json.dumps(sample("meters_aggregates.json")).encode(),
+        m.MetersAggregates,
+    )
     assert meters.site.instant_power == 72  # an integer on the wire
     assert meters.battery.energy_exported == 567740
     assert meters.load.num_meters_aggregated is None
@@ -124,8 +127,9 @@ def test_captured_values_come_through() -> None:
     ],
 )
 def test_every_grid_state_and_an_unknown_one(value: str, state: GridState) -> None:
-    status = decode("/api/system_status/grid_status", json.dumps({"grid_status": value}).encode(),
-                    m.GridStatus)  # fmt: skip
+    status = decode(
+        "/api/system_status/grid_status", json.dumps({"grid_status": value}).encode(), m.GridStatus
+    )
     assert status.state is state
     assert status.state.label
 
@@ -207,3 +211,96 @@ def test_captures_with_a_field_replaced_give_a_model_or_a_protocol_error(
         body[key] = data.draw(json_values)
     with contextlib.suppress(GatewayProtocolError):
         decode(endpoint, json.dumps(body).encode(), DECODERS[endpoint])
+
+
+# ---------------------------------------------------------------------- every capture, all sets
+MALFORMED_CAPTURES = {("pypowerwall-23.28-bogus", "solars.brands.json")}  # truncated (SOURCES.md)
+
+
+def set_captures() -> list[tuple[str, str]]:
+    found = []
+    for file in sorted(SETS.glob("*/*.json")):
+        endpoint = "/api/" + file.name.removesuffix(".json").removesuffix(".synthetic")
+        endpoint = endpoint.replace(".", "/")
+        if endpoint in DECODERS and (file.parent.name, file.name) not in MALFORMED_CAPTURES:
+            found.append((endpoint, f"{file.parent.name}/{file.name}"))
+    return found
+
+
+def test_every_capture_of_every_set_decodes_within_the_range_checks() -> None:
+    captures = set_captures()
+    assert len(captures) > 100  # the sets are there and were found
+    for endpoint, name in captures:
+        decode(endpoint, (SETS / name).read_bytes(), DECODERS[endpoint])
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "model", "body", "path"),
+    [
+        ("/api/system_status/soe", m.Soe, {"percentage": 101.5}, "$.percentage"),
+        ("/api/system_status/soe", m.Soe, {"percentage": -0.1}, "$.percentage"),
+        (
+            "/api/operation",
+            m.Operation,
+            {"real_mode": "backup", "backup_reserve_percent": 100.5},
+            "$.backup_reserve_percent",
+        ),
+        (
+            "/api/system_status/grid_faults",
+            list[m.GridFault],
+            [{"timestamp": 4_102_444_800_001, "alert_name": "x"}],
+            "$[0].timestamp",
+        ),
+        (
+            "/api/system_status/grid_faults",
+            list[m.GridFault],
+            [{"timestamp": -1, "alert_name": "x"}],
+            "$[0].timestamp",
+        ),
+        (
+            "/api/site_info",
+            m.SiteInfo,
+            {"site_name": "x", "nominal_system_energy_kWh": 1e5},
+            "$.nominal_system_energy_kWh",
+        ),
+    ],
+)
+def test_values_just_outside_the_ranges(endpoint: str, model: Any, body: Any, path: str) -> None:
+    with pytest.raises(GatewayProtocolError) as caught:
+        decode(endpoint, json.dumps(body).encode(), model)
+    assert caught.value.path == path
+    assert caught.value.problem.startswith("a value out of range (must be ")
+
+
+def test_values_at_the_edges_of_the_ranges() -> None:
+    meters = sample("meters_aggregates.json")
+    meters["site"]["instant_power"] = -1e6
+    meters["solar"]["instant_power"] = 1e6
+    meters["load"]["energy_imported"] = 1e11
+    decode("/api/meters/aggregates", json.dumps(meters).encode(), m.MetersAggregates)
+    assert decode("/api/system_status/soe", b'{"percentage": 101}', m.Soe).percentage == 101
+    assert decode("/api/system_status/soe", b'{"percentage": 0}', m.Soe).percentage == 0
+    meters["site"]["instant_power"] = -1.0000001e6
+    with pytest.raises(GatewayProtocolError, match=r"must be at least -1000000\.0"):
+        decode("/api/meters/aggregates", json.dumps(meters).encode(), m.MetersAggregates)
+    site = sample("site_info.json")
+    site["max_site_meter_power_kW"] = 1e9  # what gateways send to mean "no limit"
+    decode("/api/site_info", json.dumps(site).encode(), m.SiteInfo)
+
+
+def test_networks_on_firmware_23_show_their_addresses() -> None:
+    # 23.x sends "IP"/"Mask" (base64) and leaves IP empty; the address is in extra_ips.
+    body = (SETS / "pypowerwall-23.28-bogus" / "networks.json").read_bytes()
+    networks = {n.label: n for n in decode("/api/networks", body, list[m.Network])}
+    ethernet = networks["ethernet_tesla_internal_default"]
+    assert ethernet.addresses == [f"{json.loads(body)[0]['extra_ips'][0]['ip']}/24"]
+    assert networks["gsm_tesla_internal_default"].addresses == []  # no address: none made up
+
+
+def test_older_networks_keep_their_dotted_masks() -> None:
+    networks = decode(
+        "/api/networks", json.dumps(sample("networks.json")).encode(), list[m.Network]
+    )
+    shown = [a for n in networks for a in n.addresses]
+    assert shown
+    assert all("/" in a for a in shown)  # every address with its prefix

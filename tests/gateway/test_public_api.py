@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pwtray.gateway as gateway
-from pwtray.gateway import GatewayError, redact
+from pwtray.gateway import GatewayError
+from pwtray.settings import redact
 
 
 def test_public_names() -> None:
@@ -14,7 +15,7 @@ def test_public_names() -> None:
 
 def test_every_error_derives_from_gateway_error() -> None:
     errors = [getattr(gateway, n) for n in gateway.__all__ if n.endswith("Error")]
-    assert len(errors) == 11
+    assert len(errors) == 14
     assert all(issubclass(e, GatewayError) for e in errors)
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from pwtray.gateway import (
-    GatewayClient,
     Generation,
     GridState,
     OperationMode,
@@ -14,7 +12,7 @@ from pwtray.gateway import (
     RequestRefusedError,
     WriteNotAppliedError,
 )
-from tests.conftest import PASSWORD, SimFactory
+from tests.conftest import SimFactory
 from tests.gateway.helpers import client_for, logins
 
 
@@ -59,23 +57,12 @@ async def test_unknown_mode_is_refused_before_sending(sim_factory: SimFactory) -
     assert not [r for r in sim.requests() if r.method == "POST"]
 
 
-async def test_a_write_that_did_not_stick_is_reported() -> None:
-    def gateway(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/api/login/Basic":
-            return httpx.Response(200, json={"token": "t"})
-        if request.url.path == "/api/config/completed":
-            return httpx.Response(202)
-        return httpx.Response(
-            200, json={"real_mode": "self_consumption", "backup_reserve_percent": 24}
-        )
-
-    http = httpx.AsyncClient(transport=httpx.MockTransport(gateway))
-    async with GatewayClient(
-        "127.0.0.1", password=PASSWORD, generation=Generation.CURRENT, http=http
-    ) as gw:
+async def test_a_write_that_did_not_stick_is_reported(sim_factory: SimFactory) -> None:
+    sim = sim_factory(allow_writes=True)
+    sim.set_fault("ignore-writes")  # the write is answered as accepted, then never applied
+    async with client_for(sim, generation=Generation.CURRENT) as gw:
         with pytest.raises(WriteNotAppliedError, match="did not take effect"):
             await gw.set_operation("backup", 80)
-    await http.aclose()
 
 
 async def test_go_off_grid_and_back(sim_factory: SimFactory) -> None:
@@ -114,3 +101,11 @@ async def test_rename_the_site(sim_factory: SimFactory) -> None:
     sim = sim_factory()
     async with client_for(sim) as gw:
         assert (await gw.set_site_name("Cabin")).site_name == "Cabin"
+
+
+async def test_firmware_1x_is_not_sent_a_mode_it_refuses(sim_factory: SimFactory) -> None:
+    sim = sim_factory(firmware="1.15.0")
+    async with client_for(sim) as gw:
+        with pytest.raises(RequestRefusedError, match="does not offer the mode autonomous"):
+            await gw.set_operation(OperationMode.AUTONOMOUS, 30)
+    assert not [r for r in sim.requests() if r.method == "POST"]

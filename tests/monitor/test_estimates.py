@@ -17,16 +17,26 @@ def test_smoothing_ignores_a_spike_and_follows_a_trend() -> None:
 
 
 def test_time_to_reserve_and_empty_when_discharging() -> None:
-    e = estimate(battery_w_smoothed=1000, soe_percent=50, reserve_percent=20,
-                 capacity_wh=13_500, energy_remaining_wh=6750)  # fmt: skip
+    e = estimate(
+        battery_w_smoothed=1000,
+        soe_percent=50,
+        reserve_percent=20,
+        capacity_wh=13_500,
+        energy_remaining_wh=6750,
+    )
     assert e.time_to_reserve_s == pytest.approx((6750 - 2700) / 1000 * 3600)
     assert e.time_to_empty_s == pytest.approx(6.75 * 3600)
     assert e.time_to_full_s is None
 
 
 def test_time_to_full_when_charging() -> None:
-    e = estimate(battery_w_smoothed=-2500, soe_percent=80, reserve_percent=20,
-                 capacity_wh=13_500, energy_remaining_wh=10_800)  # fmt: skip
+    e = estimate(
+        battery_w_smoothed=-2500,
+        soe_percent=80,
+        reserve_percent=20,
+        capacity_wh=13_500,
+        energy_remaining_wh=10_800,
+    )
     assert e.time_to_full_s == pytest.approx(2700 / 2500 * 3600)
     assert e.time_to_empty_s is None
 
@@ -41,9 +51,13 @@ def test_time_to_full_when_charging() -> None:
     ],
 )
 def test_no_estimate_when_not_meaningful(kwargs: dict[str, float | None]) -> None:
-    base: dict[str, float | None] = {"battery_w_smoothed": 1000, "soe_percent": 50,
-                                     "reserve_percent": 20, "capacity_wh": 13_500,
-                                     "energy_remaining_wh": 6750}  # fmt: skip
+    base: dict[str, float | None] = {
+        "battery_w_smoothed": 1000,
+        "soe_percent": 50,
+        "reserve_percent": 20,
+        "capacity_wh": 13_500,
+        "energy_remaining_wh": 6750,
+    }
     e = estimate(**{**base, **kwargs})
     assert (e.time_to_full_s, e.time_to_reserve_s, e.time_to_empty_s) == (None, None, None)
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pwtray.core.words import event_body, event_title
 from pwtray.gateway import GatewayUnreachableError, GridState, OperationMode
 from pwtray.monitor import (
     Connectivity,
@@ -75,18 +76,18 @@ def test_outage_and_restore_are_each_said_once_with_duration_and_energy() -> Non
     assert kinds(events) == [EventKind.GRID_OUTAGE, EventKind.GRID_RESTORED]
     outage, restored = events
     assert outage.severity is Severity.CRITICAL
-    assert "The grid went down at" in outage.body
+    assert "The grid went down at" in event_body(outage)
     assert restored.data["duration_s"] == 3895
     assert restored.data["energy_wh"] == 3400
     assert restored.data["lowest_soe"] == 40
-    assert "after 1 h 04 min" in restored.body
-    assert "3.4 kWh (59 % → 40 %)" in restored.body
+    assert "after 1 h 04 min" in event_body(restored)
+    assert "3.4 kWh (59 % → 40 %)" in event_body(restored)
 
 
 def test_starting_during_an_outage_says_it_was_already_down() -> None:
     events, _ = run([snap(0, grid=GridState.ISLANDED)])
     assert kinds(events) == [EventKind.GRID_OUTAGE]
-    assert "already down" in events[0].body
+    assert "already down" in event_body(events[0])
 
 
 def test_an_outage_survives_a_spell_without_readings() -> None:
@@ -109,21 +110,24 @@ def test_thresholds_have_hysteresis() -> None:
     below = [e for e in events if e.kind is EventKind.SOE_BELOW]
     # Crossed at 24.9; re-armed only once the charge got back above 28 %.
     assert len(below) == 2
-    assert below[0].title == "Battery below 25 %"
+    assert event_title(below[0]) == "Battery below 25 %"
 
 
 def test_raising_the_reserve_above_the_charge_is_not_reaching_it() -> None:
-    events, _ = run([snap(0, soe_percent=60), snap(5, soe_percent=60, reserve_percent=100)],
-                    EventSettings(soe_thresholds=()))  # fmt: skip
+    events, _ = run(
+        [snap(0, soe_percent=60), snap(5, soe_percent=60, reserve_percent=100)],
+        EventSettings(soe_thresholds=()),
+    )
     assert kinds(events) == [EventKind.RESERVE_CHANGED]
 
 
 def test_reserve_reached_once_and_full_once() -> None:
     levels = [22, 21, 20.4, 20.2, 20.3, 20.1, 40, 99.0, 99.6, 99.8, 99.7, 100]
-    events, _ = run([snap(i * 5, soe_percent=s) for i, s in enumerate(levels)],
-                    EventSettings(soe_thresholds=()))  # fmt: skip
+    events, _ = run(
+        [snap(i * 5, soe_percent=s) for i, s in enumerate(levels)], EventSettings(soe_thresholds=())
+    )
     assert kinds(events) == [EventKind.RESERVE_REACHED, EventKind.BATTERY_FULL]
-    assert "backup reserve (20 %)" in events[0].body
+    assert "backup reserve (20 %)" in event_body(events[0])
 
 
 def test_unreachable_after_the_configured_time_then_back_online() -> None:
@@ -158,7 +162,7 @@ def test_state_problems_are_reported_on_entry_only() -> None:
         sequence = [snap(0)] + [snap(t, connectivity=state, problem=WHY) for t in (5, 10, 15)]
         events, _ = run(sequence)
         assert kinds(events) == [kind], state
-        assert events[0].body == str(WHY)
+        assert event_body(events[0]) == str(WHY)
 
 
 def test_firmware_mode_and_reserve_changes() -> None:
@@ -169,7 +173,7 @@ def test_firmware_mode_and_reserve_changes() -> None:
         EventKind.MODE_CHANGED,
         EventKind.RESERVE_CHANGED,
     ]
-    assert "Backup-only mode (was Self-powered)" in events[1].body
+    assert "Backup-only mode (was Self-powered)" in event_body(events[1])
 
 
 def test_changes_pwtray_made_itself_are_not_reported_as_made_elsewhere() -> None:
@@ -181,25 +185,28 @@ def test_changes_pwtray_made_itself_are_not_reported_as_made_elsewhere() -> None
 def test_only_new_gateway_alerts_are_reported() -> None:
     old = (1_700_000_000_000, "PINV_a008_vfCheckRocof")
     new = (1_800_000_000_000, "PINV_a006_vfCheckUnderFrequency")
-    sequence = [snap(0, grid_fault_times=(old,)), snap(5, grid_fault_times=(old, new)),
-                snap(10, grid_fault_times=(old, new))]  # fmt: skip
+    sequence = [
+        snap(0, grid_fault_times=(old,)),
+        snap(5, grid_fault_times=(old, new)),
+        snap(10, grid_fault_times=(old, new)),
+    ]
     events, _ = run(sequence)
     assert kinds(events) == [EventKind.NEW_ALERT]
-    assert "PINV_a006_vfCheckUnderFrequency" in events[0].body
+    assert "PINV_a006_vfCheckUnderFrequency" in event_body(events[0])
 
 
 def test_resumed_from_sleep_summarises_the_change() -> None:
     sequence = [snap(0, soe_percent=80), snap(7200, soe_percent=45, resumed_after_s=7200.0)]
     events, _ = run(sequence, EventSettings(soe_thresholds=()))
     assert kinds(events) == [EventKind.RESUMED]
-    assert "2 h 00 min" in events[0].body
-    assert "80 % → 45 %" in events[0].body
+    assert "2 h 00 min" in event_body(events[0])
+    assert "80 % → 45 %" in event_body(events[0])
 
 
 def test_outage_body_tells_how_long_the_battery_lasts() -> None:
     lasting = Estimates(900.0, None, None, 5 * 3600 + 600)
     events, _ = run([snap(0), snap(5, grid=GridState.ISLANDED, estimates=lasting)])
-    assert "lasts about 5 h 10 min" in events[0].body
+    assert "lasts about 5 h 10 min" in event_body(events[0])
 
 
 # ---------------------------------------------------------------------- properties

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,10 +17,12 @@ from pwtray.monitor import (
     Event,
     EventKind,
     HistoryStore,
+    HistoryUnavailableError,
     ReadTimes,
     Severity,
     Snapshot,
 )
+from tests.disks import fill_up
 
 UTC = dt.UTC
 DAY = 86_400
@@ -128,35 +131,51 @@ def test_energy_per_day_is_the_difference_of_the_counters(tmp_path: Path) -> Non
 
 def test_a_counter_reset_never_gives_negative_energy(tmp_path: Path) -> None:
     history = store(tmp_path, Clock(START + DAY))
-    history.add_sample(START + 10, soe=1, site_w=0, battery_w=0, load_w=0, solar_w=0,
-                       counters=(1000.0,) * 6)  # fmt: skip
-    history.add_sample(START + 20, soe=1, site_w=0, battery_w=0, load_w=0, solar_w=0,
-                       counters=(5.0,) * 6)  # fmt: skip
+    history.add_sample(
+        START + 10, soe=1, site_w=0, battery_w=0, load_w=0, solar_w=0, counters=(1000.0,) * 6
+    )
+    history.add_sample(
+        START + 20, soe=1, site_w=0, battery_w=0, load_w=0, solar_w=0, counters=(5.0,) * 6
+    )
     (day,) = history.daily_energy(dt.date(2026, 3, 1), dt.date(2026, 3, 1))
     assert day.home_wh == 0
     history.close()
 
 
+def live(t: float) -> Snapshot:
+    """An ordinary live reading at ``t``, grid up."""
+    return snapshot(t, 60, GridState.CONNECTED, 1000 + t % 1000, 5000 + t % 1000)
+
+
 def snapshot(t: float, soe: float, grid: GridState, discharged: float, load: float) -> Snapshot:
     return Snapshot(
-        taken_at=t, connectivity=Connectivity.ONLINE, soe_percent=soe, grid=grid,
-        site_w=0, battery_w=800, load_w=800, solar_w=0,
-        counters=Counters(0, 0, 0, discharged, load, 0), read_at=ReadTimes(meters=t),
-    )  # fmt: skip
+        taken_at=t,
+        connectivity=Connectivity.ONLINE,
+        soe_percent=soe,
+        grid=grid,
+        site_w=0,
+        battery_w=800,
+        load_w=800,
+        solar_w=0,
+        counters=Counters(0, 0, 0, discharged, load, 0),
+        read_at=ReadTimes(meters=t),
+    )
 
 
 def test_the_outage_log(tmp_path: Path) -> None:
     clock = Clock(START)
     history = store(tmp_path, clock)
     down = snapshot(START, 80, GridState.ISLANDED, 1000, 5000)
-    history.record(down, [Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, "", "", START,
-                                {"started_at": START})])  # fmt: skip
+    history.record(
+        down,
+        [Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, START, {"started_at": START})],
+    )
     history.record(snapshot(START + 1800, 71, GridState.ISLANDED, 1900, 5950), [])
     history.close()
     history = store(tmp_path, clock)  # pwtray restarted during the outage
-    history.record(down, [Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, "", "", START + 1900)])
+    history.record(down, [Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, START + 1900)])
     up = snapshot(START + 3600, 64, GridState.CONNECTED, 2600, 6700)
-    history.record(up, [Event(EventKind.GRID_RESTORED, Severity.INFO, "", "", START + 3600)])
+    history.record(up, [Event(EventKind.GRID_RESTORED, Severity.INFO, START + 3600)])
     (outage,) = history.outages()
     assert outage.start == START
     assert outage.duration_s == 3600
@@ -187,19 +206,66 @@ def test_a_corrupt_file_is_moved_aside_and_a_fresh_history_starts(tmp_path: Path
     history.close()
 
 
-def test_a_locked_file_is_moved_aside(tmp_path: Path) -> None:
+def test_a_file_another_program_holds_is_left_alone(tmp_path: Path) -> None:
     path = tmp_path / "history.sqlite"
     sqlite3.connect(path).execute("CREATE TABLE x (y)").connection.commit()
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
-        history = HistoryStore(path, clock=Clock(START), tz=UTC)
-        assert history.recovered is not None
-        assert "locked" in history.recovered
-        history.close()
+        with pytest.raises(HistoryUnavailableError, match="another program is using it"):
+            HistoryStore(path, clock=Clock(START), tz=UTC)
+        assert not [p for p in tmp_path.iterdir() if ".broken-" in p.name]  # not "damaged"
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+def test_a_full_disk_at_start_keeps_the_history_and_says_why(small_disk: Path) -> None:
+    path = small_disk / "history.sqlite"
+    clock = Clock(START)
+    history = HistoryStore(path, clock=clock, tz=UTC)
+    fill(history, START, START + 600, 5)
+    history.close()
+    for extra in small_disk.glob("history.sqlite-*"):
+        extra.unlink()  # a clean shutdown: the next start must create them again
+    fill_up(small_disk)
+    with pytest.raises(HistoryUnavailableError, match="disk is full"):
+        HistoryStore(path, clock=clock, tz=UTC)
+    assert not [p for p in small_disk.iterdir() if ".broken-" in p.name]  # never "damaged"
+    (small_disk / "filler").unlink()  # space freed: the same history opens, all there
+    again = HistoryStore(path, clock=clock, tz=UTC)
+    assert again.counts()["samples"] == 120
+    again.close()
+
+
+def test_a_disk_that_fills_up_later_is_told_once_and_recording_resumes(small_disk: Path) -> None:
+    clock = Clock(START)
+    history = HistoryStore(small_disk / "history.sqlite", clock=clock, tz=UTC)
+    told: list[str | None] = []
+    history.on_problem = told.append
+    fill_up(small_disk)
+    for i in range(200):  # a few minutes of polling on a full disk
+        clock.now = START + 5 * i
+        history.record(live(START + 5 * i), [])
+    assert len(told) == 1
+    assert told[0] is not None
+    assert "disk is full" in told[0]
+    (small_disk / "filler").unlink()
+    history.record(live(START + 2000), [])
+    assert told == [told[0], None]  # and "recorded again" once
+    history.close()
+
+
+def test_a_read_only_folder_keeps_the_history_and_says_why(small_disk: Path) -> None:
+    path = small_disk / "history.sqlite"
+    history = HistoryStore(path, clock=Clock(START), tz=UTC)
+    history.close()
+    for extra in small_disk.glob("history.sqlite-*"):
+        extra.unlink()
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    with pytest.raises(HistoryUnavailableError, match=r"cannot be written|cannot be opened"):
+        HistoryStore(path, clock=Clock(START), tz=UTC)
+    assert path.exists()
 
 
 def test_reopening_keeps_everything_and_the_schema_version(tmp_path: Path) -> None:

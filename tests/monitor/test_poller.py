@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from pwtray.core.words import event_title
 from pwtray.gateway import GatewayClient, GridState, OperationMode
 from pwtray.monitor import (
     Connectivity,
@@ -59,8 +60,16 @@ class Run:
         return self.poller.snapshot.connectivity
 
     async def settle(self) -> None:
-        """Until the poller waits for its next cycle (its reads are real I/O)."""
-        await until(lambda: self.poller.parked, what="the poller to finish its cycle")
+        """Until the poller waits for its next cycle (its reads are real I/O) — with its sleep
+        on the clock, which starts a moment after it parks (or waiting for the user)."""
+
+        def waiting() -> bool:
+            if not self.poller.parked:
+                return False
+            user = self.poller.snapshot.connectivity.waits_for_user
+            return user or self.clock.next_deadline() is not None
+
+        await until(waiting, what="the poller to finish its cycle")
 
     async def step(self, seconds: float = SCHEDULE.fast_s) -> None:
         """Advance the clock; if that ends the poller's wait, let it do what is due (a cycle,
@@ -184,7 +193,7 @@ async def test_an_outage_gives_one_outage_and_one_restored_event(sim_factory: Si
     assert run.kinds() == [EventKind.GRID_OUTAGE, EventKind.GRID_RESTORED]
     restored = run.events[1]
     assert restored.data["duration_s"] == up_at - down_at == 40
-    assert restored.title == "Grid restored"
+    assert event_title(restored) == "Grid restored"
     assert run.snapshot.grid_since == up_at
 
 

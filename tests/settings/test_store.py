@@ -94,3 +94,42 @@ def test_strings_are_escaped_as_toml(tmp_path: Path) -> None:
     tricky = 'a\\b"c\nd\t\u00e9\u20ac'
     text = dumps(Settings(connection=Connection(email=tricky)))
     assert tomllib.loads(text)["connection"]["email"] == tricky
+
+
+@pytest.mark.parametrize(
+    ("connection", "reason"),
+    [
+        ('fingerprint = "not-a-fp"', "fingerprint is not usable"),
+        ('host = "bad host:99999"', "address “bad host:99999” is not usable"),
+    ],
+)
+def test_values_the_app_cannot_use_are_kept_aside_and_explained(
+    tmp_path: Path, connection: str, reason: str
+) -> None:
+    from pwtray.core._core import check_settings  # the app's check: it knows addresses
+
+    path = tmp_path / "settings.toml"
+    content = f"[connection]\n{connection}\n".encode()
+    path.write_bytes(content)
+    loaded = load(path, check_settings)
+    assert loaded.settings == Settings()
+    assert loaded.problem is not None
+    assert reason in loaded.problem
+    (kept,) = tmp_path.glob("settings.toml.unreadable-*")
+    assert kept.read_bytes() == content
+
+
+def test_values_nested_a_thousand_deep_do_not_crash_the_start(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text("[notifications]\nsoe_thresholds = " + "[" * 1000 + "]" * 1000 + "\n")
+    loaded = load(path)
+    assert loaded.settings == Settings()
+    assert loaded.problem is not None
+    assert "nests values far deeper" in loaded.problem
+
+
+def test_the_file_and_its_folder_are_private(tmp_path: Path) -> None:
+    path = tmp_path / "config" / "settings.toml"
+    save(Settings(), path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import socket
 import ssl
 from collections.abc import Iterator
@@ -10,9 +11,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
+import pytest
 
 from pwtray.simulator import Simulator
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, samples_dir
 
 
 def client(sim: Simulator) -> httpx.Client:
@@ -20,8 +22,13 @@ def client(sim: Simulator) -> httpx.Client:
 
 
 def login(http: httpx.Client, password: str = PASSWORD, **extra: Any) -> httpx.Response:
-    body = {"username": "customer", "password": password, "email": "me@example.com",
-            "force_sm_off": False, **extra}  # fmt: skip
+    body = {
+        "username": "customer",
+        "password": password,
+        "email": "me@example.com",
+        "force_sm_off": False,
+        **extra,
+    }
     return http.post("/api/login/Basic", json=body)
 
 
@@ -95,3 +102,38 @@ def _diff(exp: Any, act: Any, path: str) -> list[str]:
     if exp != act:
         return [f"{path}: expected {exp}, got {act}"]
     return []
+
+
+def seed_text() -> str:
+    """The seed document (firmware 1.15), from the shared folder beside the project."""
+    path = samples_dir().parent / "seed" / "000_0000220b936493e8.txt"
+    if not path.is_file():
+        pytest.fail(
+            f"the seed document is not at {path}: check out the shared folder beside "
+            "this project or set PWTRAY_SHARED to its location"
+        )
+    return path.read_text(encoding="utf-8")
+
+
+def seed_json_after(marker: str) -> Any:
+    """The first JSON value the seed document quotes after ``marker``."""
+    text = seed_text()
+    start = text.index("{", text.index(marker))
+    value, _ = json.JSONDecoder().raw_decode(text[start:])
+    return value
+
+
+def capture(set_name: str, file_name: str) -> bytes:
+    """A file of a capture set (../shared/gateway-samples/sets/<set>/<file>), as recorded."""
+    return (samples_dir() / "sets" / set_name / file_name).read_bytes()
+
+
+def recorded_error(set_name: str, file_name: str) -> tuple[int, dict[str, str], bytes]:
+    """A recorded ``.err`` reply: its status, headers (names in lower case) and body."""
+    head, _, body = capture(set_name, file_name).replace(b"\r\n", b"\n").partition(b"\n\n")
+    status_line, *header_lines = head.decode().split("\n")
+    headers = {}
+    for line in header_lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return int(status_line.split()[1]), headers, body

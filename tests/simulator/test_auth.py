@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import ssl
 
 import httpx
@@ -220,12 +219,13 @@ def test_plain_http_gets_no_answer(sim_factory: SimFactory) -> None:
 
 
 def test_ipv6_loopback(sim_factory: SimFactory) -> None:
-    if not socket.has_ipv6:
-        pytest.skip("no IPv6 on this machine")
     try:
         sim = sim_factory(host="::1")
-    except OSError:
-        pytest.skip("::1 is not configured here")
+    except OSError as exc:
+        pytest.fail(
+            f"cannot listen on the IPv6 loopback ::1 ({exc.strerror}): enable IPv6 on the "
+            "loopback interface (sysctl net.ipv6.conf.lo.disable_ipv6=0) to run this test"
+        )
     assert sim.base_url.startswith("https://[::1]:")
     with client(sim) as http:
         assert http.get("/api/status").status_code == 200

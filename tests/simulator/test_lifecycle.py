@@ -60,12 +60,21 @@ def test_stop_closes_everything(sim_factory: SimFactory) -> None:
 
 def test_cli_prints_the_listening_line_and_stops_on_sigterm(tmp_path: Path) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "pwtray.simulator.cli", "--port", "0", "--cert-dir", str(tmp_path),
-         "--scenario", "outage:at=1,duration=5"],
+        [
+            sys.executable,
+            "-m",
+            "pwtray.simulator.cli",
+            "--port",
+            "0",
+            "--cert-dir",
+            str(tmp_path),
+            "--scenario",
+            "outage:at=1,duration=5",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )  # fmt: skip
+    )
     try:
         assert process.stdout is not None
         line = process.stdout.readline().strip()

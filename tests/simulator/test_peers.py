@@ -20,9 +20,14 @@ def test_pypowerwall_reads_soe_powers_and_the_outage(
     pypowerwall = require("pypowerwall")
     sim = sim_factory()
     pw = pypowerwall.Powerwall(
-        sim.address, PASSWORD, "me@example.com", "America/Los_Angeles",
-        pwcacheexpire=0, cachefile=str(tmp_path / ".powerwall"), authpath=str(tmp_path),
-    )  # fmt: skip
+        sim.address,
+        PASSWORD,
+        "me@example.com",
+        "America/Los_Angeles",
+        pwcacheexpire=0,
+        cachefile=str(tmp_path / ".powerwall"),
+        authpath=str(tmp_path),
+    )
     state = sim.state()
     assert pw.level() == pytest.approx(state["soe_raw"], abs=0.1)  # pypowerwall's raw scale
     assert pw.level(scale=True) == pytest.approx(state["soe_percent"], abs=0.1)

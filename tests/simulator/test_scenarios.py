@@ -19,9 +19,23 @@ def grid(http: httpx.Client) -> str:
 
 def test_every_named_scenario_loads() -> None:
     assert set(SCENARIOS) == {
-        "normal", "outage", "flapping-grid", "drain-to-reserve", "sitemaster-stopped",
-        "token-expiry", "lockout", "slow", "drop", "malformed-json", "html-error", "cert-rotation",
-    }  # fmt: skip
+        "normal",
+        "outage",
+        "flapping-grid",
+        "drain-to-reserve",
+        "sitemaster-stopped",
+        "token-expiry",
+        "lockout",
+        "slow",
+        "drop",
+        "malformed-json",
+        "html-error",
+        "cert-rotation",
+        "rate-limit",
+        "refuse-sessions",
+        "ignore-writes",
+        "unable-to-stop",
+    }
     for name in SCENARIOS:
         assert load_scenario(name).name == name
 

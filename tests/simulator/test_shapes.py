@@ -101,46 +101,82 @@ LEGACY_SEED_SAMPLES = {
         "has_sync": True,
     },
     "/api/customer/registration": {
-        "privacy_notice": True, "limited_warranty": True, "grid_services": None,
-        "marketing": None, "registered": True, "emailed_registration": True,
-        "skipped_registration": False, "timed_out_registration": False,
+        "privacy_notice": True,
+        "limited_warranty": True,
+        "grid_services": None,
+        "marketing": None,
+        "registered": True,
+        "emailed_registration": True,
+        "skipped_registration": False,
+        "timed_out_registration": False,
     },
     "/api/system_status/grid_status": {"grid_status": "SystemGridConnected"},
     "/api/system/update/status": {
-        "state": "/update_failed", "info": {"status": ["nonactionable"]},
+        "state": "/update_failed",
+        "info": {"status": ["nonactionable"]},
         "current_time": 1422697552910,
     },
     "/api/site_info": {
-        "site_name": "Home Energy Gateway", "timezone": "America/Los_Angeles",
-        "min_site_meter_power_kW": -1000000000, "max_site_meter_power_kW": 1000000000,
-        "nominal_system_energy_kWh": 13.5, "grid_code": "60Hz_240V_s_UL1741SA:2016_California",
-        "grid_voltage_setting": 240, "grid_freq_setting": 60, "grid_phase_setting": "Split",
-        "country": "United States", "state": "California", "region": "UL1741SA",
+        "site_name": "Home Energy Gateway",
+        "timezone": "America/Los_Angeles",
+        "min_site_meter_power_kW": -1000000000,
+        "max_site_meter_power_kW": 1000000000,
+        "nominal_system_energy_kWh": 13.5,
+        "grid_code": "60Hz_240V_s_UL1741SA:2016_California",
+        "grid_voltage_setting": 240,
+        "grid_freq_setting": 60,
+        "grid_phase_setting": "Split",
+        "country": "United States",
+        "state": "California",
+        "region": "UL1741SA",
     },
     "/api/site_info/site_name": {
-        "site_name": "Home Energy Gateway", "timezone": "America/Los_Angeles",
+        "site_name": "Home Energy Gateway",
+        "timezone": "America/Los_Angeles",
     },
     "/api/status": {
-        "start_time": "2018-03-16 19:08:46 +0800", "up_time_seconds": "402h8m19.937911668s",
-        "is_new": False, "version": "1.15.0\n",
+        "start_time": "2018-03-16 19:08:46 +0800",
+        "up_time_seconds": "402h8m19.937911668s",
+        "is_new": False,
+        "version": "1.15.0\n",
         "git_hash": "dc337851c6cad15a7e9c7223d60fff719eb8da4d\n",
     },
     "/api/system_status/grid_faults": [],
-    "/api/solars": [{"brand": "SolarEdge Technologies",
-                     "model": "SE5000 (240V) w/ -ER-US or A-US", "power_rating_watts": 6000}],
+    "/api/solars": [
+        {
+            "brand": "SolarEdge Technologies",
+            "model": "SE5000 (240V) w/ -ER-US or A-US",
+            "power_rating_watts": 6000,
+        }
+    ],
     "/api/generators": {"disconnect_type": "None", "generators": []},
-    "/api/customer": {"city": "New York", "state": "New York ", "zip": "10010", "country": "US",
-                      "registered": True, "privacy_notice": True, "limited_warranty": True,
-                      "emailed_registration": True},
+    "/api/customer": {
+        "city": "New York",
+        "state": "New York ",
+        "zip": "10010",
+        "country": "US",
+        "registered": True,
+        "privacy_notice": True,
+        "limited_warranty": True,
+        "emailed_registration": True,
+    },
     "/api/config": {"vin": "0123456-00-E--T1234567890"},
     "/api/generators/disconnect_types": ["DownstreamATS"],
     "/api/operation": {"mode": "self_consumption", "backup_reserve_percent": 15},
     "/api/networks/wifi_security_types": ["NONE", "WEP", "WPAorWPA2_Personal"],
-}  # fmt: skip
-LEGACY_OPEN = {"/api/system_status/soe", "/api/sitemaster", "/api/powerwalls", "/api/status",
-               "/api/customer/registration", "/api/system_status/grid_status",
-               "/api/system/update/status", "/api/site_info", "/api/site_info/site_name",
-               "/api/system_status/grid_faults"}  # fmt: skip
+}
+LEGACY_OPEN = {
+    "/api/system_status/soe",
+    "/api/sitemaster",
+    "/api/powerwalls",
+    "/api/status",
+    "/api/customer/registration",
+    "/api/system_status/grid_status",
+    "/api/system/update/status",
+    "/api/site_info",
+    "/api/site_info/site_name",
+    "/api/system_status/grid_faults",
+}
 
 
 @pytest.mark.parametrize(("path", "seed_body"), sorted(LEGACY_SEED_SAMPLES.items()))
@@ -163,9 +199,17 @@ def test_firmware_1_15_reads_need_no_login(sim_factory: SimFactory, path: str) -
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/operation", "/api/solars", "/api/customer", "/api/config", "/api/installer",
-     "/api/meters", "/api/generators", "/api/site_info/grid_codes"],
-)  # fmt: skip
+    [
+        "/api/operation",
+        "/api/solars",
+        "/api/customer",
+        "/api/config",
+        "/api/installer",
+        "/api/meters",
+        "/api/generators",
+        "/api/site_info/grid_codes",
+    ],
+)
 def test_firmware_1_15_protected_reads_need_the_token(sim_factory: SimFactory, path: str) -> None:
     sim = sim_factory(firmware="1.15.0")
     with client(sim) as http:
@@ -176,15 +220,36 @@ def test_firmware_1_15_protected_reads_need_the_token(sim_factory: SimFactory, p
 
 # ---------------------------------------------------------------------- every seed endpoint
 SEED_GETS = [
-    "/api/meters/aggregates", "/api/system_status/soe", "/api/sitemaster", "/api/powerwalls",
-    "/api/customer/registration", "/api/system_status/grid_status", "/api/system/update/status",
-    "/api/site_info", "/api/site_info/site_name", "/api/status", "/api/system_status/grid_faults",
-    "/api/operation", "/api/powerwalls/status", "/api/site_info/grid_codes", "/api/solars",
-    "/api/solars/brands", "/api/solars/brands/SolarEdge%20Technologies", "/api/generators",
-    "/api/customer", "/api/config", "/api/generators/disconnect_types", "/api/meters",
-    "/api/installer", "/api/installer/companies", "/api/networks", "/api/system/networks",
-    "/api/networks/wifi_security_types", "/api/meters/readings", "/api/system/testing",
-]  # fmt: skip
+    "/api/meters/aggregates",
+    "/api/system_status/soe",
+    "/api/sitemaster",
+    "/api/powerwalls",
+    "/api/customer/registration",
+    "/api/system_status/grid_status",
+    "/api/system/update/status",
+    "/api/site_info",
+    "/api/site_info/site_name",
+    "/api/status",
+    "/api/system_status/grid_faults",
+    "/api/operation",
+    "/api/powerwalls/status",
+    "/api/site_info/grid_codes",
+    "/api/solars",
+    "/api/solars/brands",
+    "/api/solars/brands/SolarEdge%20Technologies",
+    "/api/generators",
+    "/api/customer",
+    "/api/config",
+    "/api/generators/disconnect_types",
+    "/api/meters",
+    "/api/installer",
+    "/api/installer/companies",
+    "/api/networks",
+    "/api/system/networks",
+    "/api/networks/wifi_security_types",
+    "/api/meters/readings",
+    "/api/system/testing",
+]
 
 
 @pytest.mark.parametrize("firmware", ["1.15.0", "24.36.2 46990655"])

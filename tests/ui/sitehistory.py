@@ -4,6 +4,7 @@ into a real HistoryStore through the same ``record`` the poller uses, outages in
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from pwtray.gateway import GridState, OperationMode, api_to_app
 from pwtray.monitor import (
@@ -95,6 +96,7 @@ def simulate(
         + [(total - b * 3600, "up") for _, b in outages if b > 0]
     )
     was_off = False
+    since: float | None = None  # when the grid last changed, as the monitor would say
     last = model_snapshot(model, t0)
     t = 0.0
     while t < total:
@@ -108,12 +110,14 @@ def simulate(
         clock_of_store.now = t0 + t
         events: list[Event] = []
         if last.off_grid and not was_off:
-            events.append(Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, "Grid outage", "",
-                                t0 + t, {"started_at": t0 + t}))  # fmt: skip
+            began: dict[str, float | str] = {"started_at": t0 + t}
+            events.append(Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, t0 + t, began))
+            since = t0 + t
         elif was_off and not last.off_grid:
-            events.append(Event(EventKind.GRID_RESTORED, Severity.INFO, "Grid restored", "",
-                                t0 + t))  # fmt: skip
+            events.append(Event(EventKind.GRID_RESTORED, Severity.INFO, t0 + t))
+            since = t0 + t
         was_off = last.off_grid
+        last = replace(last, grid_since=since)
         store.record(last, events)
     store.maintain(t0 + total)
     return last

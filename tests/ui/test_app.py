@@ -16,18 +16,19 @@ import pytest
 from pwtray.settings import Connection, Polling, Settings, save
 from tests.conftest import PASSWORD, SimFactory
 from tests.ui.fakedesktop import FakeDesktop
-
-
-def wait(condition: Callable[[], bool], within_s: float, what: str) -> None:
-    deadline = time.monotonic() + within_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+from tests.waiting import wait_until
 
 
 class App:
-    def __init__(self, args: list[str], log: Path, key: str, *, demo: bool = True) -> None:
+    def __init__(
+        self,
+        args: list[str],
+        log: Path,
+        key: str,
+        *,
+        demo: bool = True,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.log = log
         self.key = key
         with log.open("w") as stderr:  # the child keeps its own copy of the descriptor
@@ -47,6 +48,7 @@ class App:
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
                 stdin=subprocess.DEVNULL,
+                env={**os.environ, **(env or {})},
             )
 
     def stop(self) -> int:
@@ -62,8 +64,8 @@ def start(desktop: FakeDesktop, tmp_path: Path) -> Iterator[Callable[..., App]]:
     apps: list[App] = []
     key = f"pwtray-test-{uuid.uuid4().hex[:8]}"
 
-    def launch(*args: str, demo: bool = True) -> App:
-        app = App(list(args), tmp_path / f"app{len(apps)}.log", key, demo=demo)
+    def launch(*args: str, demo: bool = True, env: dict[str, str] | None = None) -> App:
+        app = App(list(args), tmp_path / f"app{len(apps)}.log", key, demo=demo, env=env)
         apps.append(app)
         return app
 
@@ -79,7 +81,7 @@ def test_demo_outage_story_and_clean_shutdown(
 ) -> None:
     seen = len(desktop.notifications)
     app = start("--scenario", "outage:at=30,duration=40", "--speed", "10", "--poll-seconds", "0.5")
-    wait(
+    wait_until(
         lambda: any(n.summary == "Grid restored" for n in desktop.notifications[seen:]),
         40,
         "the restore",
@@ -112,8 +114,8 @@ def test_the_tray_item_follows_the_simulator(
 ) -> None:
     items = len(desktop.items)
     app = start("--scenario", "normal", "--poll-seconds", "0.5")
-    wait(lambda: len(desktop.items) > items, 20, "the tray item")
-    wait(lambda: desktop.tooltip()[0].startswith("Powerwall 72 %"), 20, "a live tooltip")
+    wait_until(lambda: len(desktop.items) > items, 20, "the tray item")
+    wait_until(lambda: desktop.tooltip()[0].startswith("Powerwall 72 %"), 20, "a live tooltip")
     assert "Grid connected" in desktop.tooltip()[0]
     sizes = {w for w, _, _ in desktop.icon_pixmaps()}
     assert {16, 22, 24, 32, 48, 64} <= sizes
@@ -124,11 +126,11 @@ def test_a_second_launch_asks_the_first_to_show_its_window(
     start: Callable[..., App], desktop: FakeDesktop
 ) -> None:
     first = start("--scenario", "normal")
-    wait(lambda: "running; tray available: True" in first.text(), 20, "the first instance")
+    wait_until(lambda: "running; tray available: True" in first.text(), 20, "the first instance")
     second = start("--scenario", "normal")
     assert second.process.wait(timeout=20) == 0
     assert "already running" in second.text()
-    wait(lambda: "asked this one to show its window" in first.text(), 10, "the hand-over")
+    wait_until(lambda: "asked this one to show its window" in first.text(), 10, "the hand-over")
     assert first.stop() == 0
 
 
@@ -148,7 +150,7 @@ def test_muted_kinds_are_not_notified(start: Callable[..., App], desktop: FakeDe
         "--mute",
         "new_alert",
     )
-    wait(lambda: "event grid_restored" in app.text(), 40, "the restore")
+    wait_until(lambda: "event grid_restored" in app.text(), 40, "the restore")
     assert [n.summary for n in desktop.notifications[seen:]] == []
     assert app.stop() == 0
 
@@ -180,8 +182,8 @@ def test_the_settings_file_and_the_password_set_up_a_real_run(
     monkeypatch.setenv("PWTRAY_PASSWORD", PASSWORD)
     items = len(desktop.items)
     app = start(demo=False)
-    wait(lambda: len(desktop.items) > items, 20, "the tray item")
-    wait(lambda: desktop.tooltip()[0].startswith("Powerwall 60 %"), 20, "a live tooltip")
+    wait_until(lambda: len(desktop.items) > items, 20, "the tray item")
+    wait_until(lambda: desktop.tooltip()[0].startswith("Powerwall 60 %"), 20, "a live tooltip")
     assert app.stop() == 0
     assert PASSWORD not in app.text()
     assert PASSWORD not in config.read_text()
@@ -197,7 +199,7 @@ def test_an_unreadable_settings_file_is_kept_and_the_user_told(
     config.write_text("[connection\nhost = oops\n")
     seen = len(desktop.notifications)
     app = start(demo=False)
-    wait(lambda: any(n.summary == "pwtray settings were reset"
+    wait_until(lambda: any(n.summary == "pwtray settings were reset"
                      for n in desktop.notifications[seen:]), 20, "the notice")  # fmt: skip
     note = next(
         n for n in desktop.notifications[seen:] if n.summary == "pwtray settings were reset"
@@ -205,5 +207,43 @@ def test_an_unreadable_settings_file_is_kept_and_the_user_told(
     assert "not valid TOML" in note.body
     (kept,) = config.parent.glob("settings.toml.unreadable-*")
     assert kept.read_text() == "[connection\nhost = oops\n"
-    wait(lambda: "opening the setup wizard" in app.text(), 10, "the wizard")
+    wait_until(lambda: "opening the setup wizard" in app.text(), 10, "the wizard")
     assert app.stop() == 0
+
+
+def test_without_a_tray_the_window_opens_and_says_why(
+    start: Callable[..., App], desktop: FakeDesktop
+) -> None:
+    # A session bus with no StatusNotifierWatcher, on a display with no XEmbed tray.
+    bus = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert bus.stdout is not None
+    address = bus.stdout.readline().strip()
+    bus.stdout.close()
+    try:
+        app = start("--scenario", "normal", env={"DBUS_SESSION_BUS_ADDRESS": address})
+        wait_until(lambda: "running; tray available: False" in app.text(), 30, "the start")
+        assert "showing the window instead" in app.text()
+        window = wait_until(lambda: _window_named("pwtray"), 20, "the window")
+        # The user closes it (Ctrl+W, typed into the focused window)
+        subprocess.run(["xdotool", "windowfocus", "--sync", window], check=True)
+        subprocess.run(["xdotool", "key", "ctrl+w"], check=True)
+        assert app.process.wait(timeout=20) == 0  # … and with no tray, that quits pwtray
+        assert "stopped cleanly" in app.text()
+    finally:
+        bus.terminate()
+        bus.wait(5)
+
+
+def _window_named(title: str) -> str:
+    found = subprocess.run(
+        ["xdotool", "search", "--onlyvisible", "--name", f"^{title}$"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return found.stdout.split()[0] if found.stdout.split() else ""

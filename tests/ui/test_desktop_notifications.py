@@ -13,10 +13,13 @@ from typing import Any
 
 import pytest
 
-from pwtray.gateway import GatewayClient, GridState
+from pwtray.core import Site, Supervisor, effective
+from pwtray.core.words import event_body
+from pwtray.gateway import GridState
 from pwtray.kinds import EventKind, Severity
-from pwtray.monitor import Event, Poller
-from pwtray.ui.bridge import MonitorBridge
+from pwtray.monitor import Event
+from pwtray.settings import Settings
+from pwtray.ui.bridge import Bridge
 from pwtray.ui.freedesktop import DesktopNotifications
 from pwtray.ui.notifications import (
     OUTAGE_REPEAT_S,
@@ -33,7 +36,8 @@ from tests.ui.conftest import until
 from tests.ui.fakedesktop import DEFAULT_CAPABILITIES, FakeDesktop, Notification
 from tests.ui.test_tray import T0, publish, snapshot
 
-OUTAGE_BODY = "The grid went down at 14:02. The house is running on the Powerwall, now 58 %."
+OUTAGE_FACTS: dict[str, float | str] = {"started_at": T0, "soe": 58.0}
+OUTAGE_BODY = event_body(Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, T0, OUTAGE_FACTS))
 
 
 class Clock:
@@ -63,13 +67,13 @@ class Rig:
         await until(condition, 10, what)
 
     def outage(self, started: float = T0) -> None:
-        event = Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, "Grid outage", OUTAGE_BODY,
-                      started, {"started_at": started})  # fmt: skip
+        facts = {**OUTAGE_FACTS, "started_at": started}
+        event = Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, started, facts)
         publish(self.tray, snapshot(grid=GridState.ISLANDED, taken_at=started), [event])
 
     def restore(self, started: float = T0) -> None:
-        event = Event(EventKind.GRID_RESTORED, Severity.INFO, "Grid restored", "Back after 1 min.",
-                      started + 60, {"started_at": started})  # fmt: skip
+        event = Event(EventKind.GRID_RESTORED, Severity.INFO, started + 60,
+                      {"started_at": started, "duration_s": 60.0})  # fmt: skip
         publish(self.tray, snapshot(taken_at=started + 60), [event])
 
 
@@ -91,7 +95,8 @@ def with_rig(qloop: asyncio.AbstractEventLoop, desktop: FakeDesktop) -> WithRig:
 
     async def whole(scenario: Scenario) -> None:
         clock = Clock()
-        bridge = MonitorBridge(Poller(GatewayClient("127.0.0.1:9", password=None)))
+        site = Site(effective(Settings()), password=None, history=None, supervisor=Supervisor())
+        bridge = Bridge(site)
         notes = DesktopNotifications(app_icon="pwtray", desktop_entry="io.github.pwtray")
         tray: TrayController | None = None
         notifier = Notifier(lambda intent: tray.deliver(intent) if tray else None, clock=clock)
@@ -254,7 +259,7 @@ def test_a_muted_kind_sends_nothing(with_rig: WithRig, desktop: FakeDesktop) -> 
     async def scenario(rig: Rig) -> None:
         rig.notifier.enabled = frozenset({EventKind.GRID_OUTAGE})
         seen = len(desktop.notifications)
-        full = Event(EventKind.BATTERY_FULL, Severity.INFO, "Battery full", "100 %.", T0)
+        full = Event(EventKind.BATTERY_FULL, Severity.INFO, T0)
         publish(rig.tray, snapshot(), [full])
         await asyncio.sleep(0.5)
         assert desktop.notifications[seen:] == []

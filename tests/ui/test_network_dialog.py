@@ -10,7 +10,8 @@ from pytestqt.qtbot import QtBot
 
 from pwtray.ui.network_dialog import NetworkInfoDialog
 from tests.conftest import SimFactory
-from tests.gateway.helpers import client_for
+from tests.core.helpers import site_for
+from tests.timepump import time_passes
 from tests.ui.conftest import until
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -26,29 +27,32 @@ def test_every_section_loads_and_a_failing_one_says_so(
     sim = sim_factory()
 
     async def scenario() -> None:
-        async with client_for(sim) as gw:
-            dialog = NetworkInfoDialog(gw)
-            qtbot.addWidget(dialog)
-            dialog.show()
-            assert "Loading…" in labels(dialog, "Site")
+        site = site_for(sim)
+        dialog = NetworkInfoDialog(site.commands)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        assert "Loading…" in labels(dialog, "Site")
+        async with time_passes(sim):  # the gateway's connectivity tests take it some seconds
             await until(lambda: dialog.all_loaded, 30, "every section")
-            assert "Home Energy Gateway" in labels(dialog, "Site")
-            assert any("HomeWiFi" in t for t in labels(dialog, "Networks"))
-            assert "passed" in labels(dialog, "Connectivity tests")
-            ARTIFACTS.mkdir(exist_ok=True)
-            dialog.grab().save(str(ARTIFACTS / "dialog-network.png"))
-            dialog.copy()
-            assert "[Powerwalls]\nPowerwall 1: serial " in QApplication.clipboard().text()
-            # The gateway starts failing one endpoint: that section says so, the rest stay.
-            sim.set_fault("malformed-json", paths="/api/site_info", rate=1.0)
-            dialog.refresh_button.click()
+        assert "Home Energy Gateway" in labels(dialog, "Site")
+        assert any("HomeWiFi" in t for t in labels(dialog, "Networks"))
+        assert "passed" in labels(dialog, "Connectivity tests")
+        ARTIFACTS.mkdir(exist_ok=True)
+        dialog.grab().save(str(ARTIFACTS / "dialog-network.png"))
+        dialog.copy()
+        assert "[Powerwalls]\nPowerwall 1: serial " in QApplication.clipboard().text()
+        # The gateway starts failing one endpoint: that section says so, the rest stay.
+        sim.set_fault("malformed-json", paths="/api/site_info", rate=1.0)
+        dialog.refresh_button.click()
+        async with time_passes(sim):
             await until(lambda: dialog.all_loaded, 30, "the refresh")
-            (site,) = labels(dialog, "Site")
-            assert site.startswith(
-                "⚠ Could not read this: The gateway sent a reply pwtray cannot read"
-            )
-            assert "Home Energy Gateway" not in site
-            assert "passed" in labels(dialog, "Connectivity tests")
-            dialog.close()
+        (site_text,) = labels(dialog, "Site")
+        assert site_text.startswith(
+            "⚠ Could not read this: The gateway sent a reply pwtray cannot read"
+        )
+        assert "Home Energy Gateway" not in site_text
+        assert "passed" in labels(dialog, "Connectivity tests")
+        dialog.close()
+        await site.stop()
 
     qloop.run_until_complete(scenario())

@@ -3,6 +3,7 @@ notice replaces or closes which, rate limits, pauses, the outage reminder and ac
 
 from __future__ import annotations
 
+from pwtray.core.words import event_text
 from pwtray.kinds import EventKind, Severity
 from pwtray.monitor import Event
 from pwtray.ui.notifications import (
@@ -27,17 +28,18 @@ class Clock:
         return self.now
 
 
-def event(kind: EventKind, title: str = "t", at: float = T0, started: float | None = None) -> Event:
+def event(kind: EventKind, at: float = T0, started: float | None = None) -> Event:
+    """An event of ``kind``; its words (title, body) are pwtray.core.words'."""
     severity = Severity.CRITICAL if kind is EventKind.GRID_OUTAGE else Severity.INFO
-    return Event(kind, severity, title, f"{title} body", at, {"started_at": started or at})
+    return Event(kind, severity, at, {"started_at": started or at})
 
 
 def outage(at: float = T0) -> Event:
-    return event(EventKind.GRID_OUTAGE, "Grid outage", at)
+    return event(EventKind.GRID_OUTAGE, at)
 
 
 def restored(started: float = T0, at: float | None = None) -> Event:
-    return event(EventKind.GRID_RESTORED, "Grid restored", at or started + 60, started)
+    return event(EventKind.GRID_RESTORED, at or started + 60, started)
 
 
 def setup(**kw: object) -> tuple[Notifier, list[Intent], Clock]:
@@ -62,9 +64,11 @@ def titles(sent: list[Intent]) -> list[str]:
 def test_the_outage_is_a_critical_notice_that_stays_and_offers_acknowledge() -> None:
     notifier, sent, _ = setup()
     notifier.handle([outage()])
+    title, body = event_text(outage())
+    assert title == "Grid outage"
     assert sent == [
-        Notice(Slot.GRID, "Grid outage", "Grid outage body", Severity.CRITICAL,
-               EventKind.GRID_OUTAGE, sticky=True, actions=(Action.OPEN, Action.ACKNOWLEDGE))
+        Notice(Slot.GRID, title, body, Severity.CRITICAL, EventKind.GRID_OUTAGE,
+               sticky=True, actions=(Action.OPEN, Action.ACKNOWLEDGE))
     ]  # fmt: skip
 
 
@@ -99,30 +103,30 @@ def test_muted_kinds_send_nothing() -> None:
 
 def test_duplicates_are_suppressed_for_a_while_and_repeats_replace() -> None:
     notifier, sent, clock = setup()
-    notifier.handle([event(EventKind.UNREACHABLE, "Gateway unreachable")])
+    notifier.handle([event(EventKind.UNREACHABLE)])
     clock.now += 30
-    notifier.handle([event(EventKind.UNREACHABLE, "Gateway unreachable")])
+    notifier.handle([event(EventKind.UNREACHABLE)])
     assert titles(sent) == ["+Gateway unreachable"]
     clock.now += DUPLICATE_S
-    notifier.handle([event(EventKind.UNREACHABLE, "Gateway unreachable")])
+    notifier.handle([event(EventKind.UNREACHABLE)])
     assert titles(sent) == ["+Gateway unreachable", "=Gateway unreachable"]
 
 
 def test_back_online_replaces_unreachable_and_a_muted_one_closes_it() -> None:
     notifier, sent, _ = setup()
-    notifier.handle([event(EventKind.UNREACHABLE, "Gateway unreachable")])
-    notifier.handle([event(EventKind.BACK_ONLINE, "Gateway back online")])
-    assert titles(sent) == ["+Gateway unreachable", "=Gateway back online"]
+    notifier.handle([event(EventKind.UNREACHABLE)])
+    notifier.handle([event(EventKind.BACK_ONLINE)])
+    assert titles(sent) == ["+Gateway unreachable", "=Gateway reachable again"]
 
     muted, sent, _ = setup(enabled=frozenset({EventKind.UNREACHABLE}))
-    muted.handle([event(EventKind.UNREACHABLE, "Gateway unreachable")])
-    muted.handle([event(EventKind.BACK_ONLINE, "Gateway back online")])
+    muted.handle([event(EventKind.UNREACHABLE)])
+    muted.handle([event(EventKind.BACK_ONLINE)])
     assert titles(sent) == ["+Gateway unreachable", "-connection"]
 
 
 def test_topics_do_not_replace_each_other() -> None:
     notifier, sent, _ = setup()
-    notifier.handle([outage(), event(EventKind.NEW_ALERT, "Gateway alert")])
+    notifier.handle([outage(), event(EventKind.NEW_ALERT)])
     assert titles(sent) == ["+Grid outage", "+Gateway alert"]
     assert notifier.showing == {Slot.GRID, Slot.ALERTS}
 

@@ -33,9 +33,9 @@ def test_tray_and_notification_during_an_outage(with_rig: WithRig, desktop: Fake
 
     async def scenario(rig: Rig) -> None:
         seen = len(desktop.notifications)
-        outage = Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, "Grid outage",
-                       "The grid went down at 19:02. The house is running on the Powerwall, now "
-                       "58 %. At the current use it lasts about 7 h 40 min.", T0)  # fmt: skip
+        facts: dict[str, float | str] = {"started_at": T0, "grid": "SystemIslandedActive",
+                                         "soe": 58.0, "time_to_empty_s": 27_600.0}  # fmt: skip
+        outage = Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, T0, facts)
         publish(rig.tray, snapshot(grid=GridState.ISLANDED, soe_percent=58.0, battery_w=1100.0,
                                    site_w=0.0), [outage])  # fmt: skip
         await rig.wait(lambda: len(desktop.notifications) > seen, "the notification")

@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
-from pwtray.gateway import GatewayClient, GridState
-from pwtray.monitor import Connectivity, Estimates, Event, Poller, Snapshot
-from pwtray.ui.bridge import MonitorBridge
+from pwtray.core import Site, Supervisor, effective
+from pwtray.gateway import GridState, OperationMode
+from pwtray.monitor import Connectivity, Estimates, Event, Snapshot
+from pwtray.settings import Settings
+from pwtray.ui.bridge import Bridge
 from pwtray.ui.icon import badge_rect, paint
 from pwtray.ui.notifications import Notifier
 from pwtray.ui.tray import TrayController, icon_state
@@ -30,7 +32,8 @@ def snapshot(**values: Any) -> Snapshot:
         "site_w": -200.0,
         "load_w": 800.0,
         "solar_w": 2500.0,
-        "mode": "self_consumption",
+        "mode": OperationMode.SELF_CONSUMPTION,
+        "mode_raw": "self_consumption",
         "reserve_percent": 20.0,
         "last_success_at": T0 - 3,
         "estimates": Estimates(-1500.0, 5400.0, None, None),
@@ -41,8 +44,8 @@ def snapshot(**values: Any) -> Snapshot:
 
 @pytest.fixture
 def tray(qapp: Any, desktop: FakeDesktop, qtbot: QtBot) -> Iterator[TrayController]:
-    client = GatewayClient("127.0.0.1:9", password=None)
-    bridge = MonitorBridge(Poller(client))
+    site = Site(effective(Settings()), password=None, history=None, supervisor=Supervisor())
+    bridge = Bridge(site)
     # No notification client: a notice here would be one of Qt's own balloons, which the fake
     # desktop refuses (an int32 urgency) — notifications are tested in test_desktop_notifications.
     notifier = Notifier(lambda intent: controller.deliver(intent))

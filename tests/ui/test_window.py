@@ -23,12 +23,12 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
+from pwtray.core.words import Units
 from pwtray.gateway import GridState
 from pwtray.monitor import Connectivity, HistoryStore, Snapshot
 from pwtray.ui.flow import FlowDiagram, Node
 from pwtray.ui.history_view import MAX_POINTS
 from pwtray.ui.spans import Span
-from pwtray.ui.texts import Units
 from pwtray.ui.window import MainWindow
 from tests.ui.sitehistory import SimTime, simulate
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from pwtray.gateway import spaced_fingerprint
+from pwtray.core import spaced_fingerprint
 from pwtray.settings import Connection, KeyringSecrets
 from pwtray.ui.connection_dialog import Saved
 from pwtray.ui.wizard import SetupWizard

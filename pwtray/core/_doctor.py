@@ -12,16 +12,19 @@ import statistics
 import time
 from dataclasses import dataclass, field
 
-from pwtray.gateway._address import GatewayAddress, system_resolver
-from pwtray.gateway._client import GatewayClient, Generation, Timeouts
-from pwtray.gateway._discovery import fetch_fingerprint
-from pwtray.gateway._exceptions import (
+from pwtray.core._factory import make_client
+from pwtray.gateway import (
     AuthenticationError,
+    GatewayAddress,
     GatewayError,
     GatewayUnreachableError,
+    Generation,
     LockedOutError,
+    Timeouts,
+    fetch_fingerprint,
+    normalize_fingerprint,
+    system_resolver,
 )
-from pwtray.gateway._tls import normalize_fingerprint
 
 
 @dataclass(frozen=True)
@@ -95,22 +98,40 @@ async def diagnose(
     now = result.fingerprint
     shown = spaced_fingerprint(now)
     if not fingerprint:
-        checks.append(Check("Certificate", None, f"Not trusted yet. The gateway presents "
-                            f"SHA-256 {shown}; compare it before trusting it."))  # fmt: skip
+        checks.append(
+            Check(
+                "Certificate",
+                None,
+                f"Not trusted yet. The gateway presents "
+                f"SHA-256 {shown}; compare it before trusting it.",
+            )
+        )
     elif _same(fingerprint, now):
         checks.append(Check("Certificate", True, "Matches the certificate you trusted."))
     else:
         trusted = spaced_fingerprint(fingerprint)
-        checks.append(Check("Certificate", False, (
-            f"Differs from the one you trusted (trusted {trusted[:23]}…, now {shown[:23]}…). "
-            "No password was sent. If the gateway was replaced or reset, trust the new "
-            "certificate; otherwise another device answers at this address."
-        )))  # fmt: skip
+        checks.append(
+            Check(
+                "Certificate",
+                False,
+                (
+                    f"Differs from the one you trusted (trusted {trusted[:23]}…, "
+                    f"now {shown[:23]}…). No password was sent. If the gateway was replaced or "
+                    "reset, trust the new certificate; otherwise another device answers at this "
+                    "address."
+                ),
+            )
+        )
         return skip_rest("Certificate")
 
     # 3. what answers: /api/status needs no login
-    client = GatewayClient(target, password=password, email=email, fingerprint=now,
-                           timeouts=Timeouts(connect_s=timeout_s, read_s=timeout_s))  # fmt: skip
+    client = make_client(
+        target,
+        password=password,
+        email=email,
+        fingerprint=now,
+        timeouts=Timeouts(connect_s=timeout_s, read_s=timeout_s),
+    )
     try:
         try:
             status = await client.status()
@@ -154,8 +175,10 @@ async def diagnose(
             return result
         median = statistics.median(times)
         verdict = "good" if median < 500 else "slow; pwtray still works, readings come later"
-        detail = (f"Power readings in {median:.0f} ms (median of {samples}; slowest "
-                  f"{max(times):.0f} ms) — {verdict}.")  # fmt: skip
+        detail = (
+            f"Power readings in {median:.0f} ms (median of {samples}; slowest "
+            f"{max(times):.0f} ms) — {verdict}."
+        )
         checks.append(Check("Response times", True, detail))
     finally:
         await client.aclose()

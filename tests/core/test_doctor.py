@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from pwtray.gateway import diagnose, network_info, spaced_fingerprint
+from pwtray.core import diagnose, network_info, spaced_fingerprint
 from pwtray.simulator import Simulator
 from tests.conftest import PASSWORD, SimFactory
 from tests.gateway.helpers import client_for

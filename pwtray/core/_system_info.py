@@ -9,12 +9,11 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from pwtray.gateway._client import GatewayClient
-from pwtray.gateway._exceptions import EndpointNotSupportedError, GatewayError
+from pwtray.gateway import EndpointNotSupportedError, GatewayClient, GatewayError
 
 Rows = list[tuple[str, str]]
 INTERFACES = {"EthType": "Ethernet", "WifiType": "Wi-Fi", "GsmType": "Cellular"}
-UPTIME = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:([\d.]+)s?)?$")
+UPTIME = re.compile(r"(?:(\d{1,9})h)?(?:(\d{1,2})m)?(?:([\d.]{1,20})s?)?$")
 
 
 @dataclass(frozen=True)
@@ -40,8 +39,10 @@ async def _networks(gw: GatewayClient) -> Rows:
             state.append("active")
         if net.primary:
             state.append("primary")
-        for what, value in (("internet", net.last_internet_connected),
-                            ("Tesla", net.last_tesla_connected)):  # fmt: skip
+        for what, value in (
+            ("internet", net.last_internet_connected),
+            ("Tesla", net.last_tesla_connected),
+        ):
             if value is not None:
                 state.append(f"{what} {'reachable' if value else 'NOT reachable'}")
         addresses = ", ".join(net.addresses) or "no address"

@@ -1,0 +1,274 @@
+"""The composition root: the whole application without its windows.
+
+``Core.start`` decides the folders, sets up logging (secrets redacted, files private), loads the
+settings, asks the keyring for the password off the event loop's thread, opens the history and
+builds the site; in the demo it also starts the embedded simulator (the only place outside the
+tests that imports it). The tray app and ``pwtray status`` both start here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import msgspec
+import platformdirs
+
+from pwtray import __version__
+from pwtray.core._config import CliOptions, Config, Gateway, effective
+from pwtray.core._site import Site
+from pwtray.core._tasks import Supervisor
+from pwtray.core._ups import UpsService, ups_config
+from pwtray.gateway import GatewayAddress, normalize_fingerprint
+from pwtray.monitor import SYSTEM_CLOCK, Clock, HistoryStore, HistoryUnavailableError
+from pwtray.settings import (
+    Connection,
+    KeyringSecrets,
+    Loaded,
+    RedactingFilter,
+    SecretStore,
+    SessionSecrets,
+    Settings,
+    load,
+    private_folder,
+    save,
+    setup_logging,
+)
+from pwtray.settings import default_path as default_settings_path
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the user must hear once (a reset settings file, a history that is unusable)."""
+
+    title: str
+    body: str
+
+
+@dataclass
+class Folders:
+    data: Path  # history
+    settings: Path | None  # None: never written (the demo, or a newer pwtray's file)
+    log: Path | None  # None: the platform's log folder
+
+
+@dataclass
+class Core:
+    cli: CliOptions
+    settings: Settings
+    config: Config
+    secrets: SecretStore
+    folders: Folders
+    site: Site
+    supervisor: Supervisor
+    ups: UpsService
+    notes: list[Note] = field(default_factory=list)
+    log_path: Path | None = None
+    _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
+
+    # ------------------------------------------------------------------ start and stop
+    @classmethod
+    async def start(
+        cls,
+        cli: CliOptions,
+        *,
+        settings_path: Path | None = None,
+        data_folder: Path | None = None,
+        log_folder: Path | None = None,
+        secrets: SecretStore | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> Core:
+        os.umask(0o077)  # whatever pwtray (or SQLite, or a library) creates: the user's only
+        stack = contextlib.AsyncExitStack()
+        notes: list[Note] = []
+        if cli.demo:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pwtray-demo-")))
+            folders = Folders(data=folder, settings=None, log=folder)
+        else:
+            data = data_folder or Path(platformdirs.user_data_dir("pwtray", appauthor=False))
+            folders = Folders(
+                data=data, settings=settings_path or default_settings_path(), log=None
+            )
+        root = logging.getLogger()
+        before = list(root.handlers)
+        log_path = setup_logging(
+            verbose=cli.verbose, directory=folders.log, filters=[RedactingFilter()]
+        )
+        stack.callback(_remove_handlers, [h for h in root.handlers if h not in before])
+        log.info("pwtray %s starting; log at %s", __version__, log_path)
+        if cli.demo:
+            from pwtray.core._demo import DEMO_PASSWORD, start_demo
+
+            demo = await start_demo(cli, folders.data, stack)
+            loaded = Loaded(
+                Settings(connection=Connection(host=demo.address, fingerprint=demo.fingerprint))
+            )
+            secrets = SessionSecrets()
+            secrets.set(demo.address, DEMO_PASSWORD)
+        else:
+            loaded = await asyncio.to_thread(load, folders.settings, check_settings)
+            secrets = secrets or KeyringSecrets()
+            if loaded.read_only:
+                folders.settings = None
+        if loaded.problem:
+            log.warning("settings: %s", loaded.problem)
+            notes.append(Note("pwtray settings were reset", loaded.problem))
+        config = effective(loaded.settings, cli)
+        host = config.gateway.host
+        password = cli.password
+        if password is None and host:
+            password = await asyncio.to_thread(secrets.get, host)  # may wait on a keyring prompt
+        history, problem = await asyncio.to_thread(open_history, folders.data, config)
+        if problem:
+            notes.append(Note("History is not being recorded", problem))
+        history_folder = folders.data
+        supervisor = Supervisor()
+        site = Site(
+            config,
+            password=password,
+            history=history,
+            supervisor=supervisor,
+            clock=clock,
+            keep_session=not cli.demo,
+        )
+        if history is None:
+            supervisor.start("history retry", lambda: _retry_history(site, history_folder))
+        ups = UpsService(site, secrets)
+        ups_problem = await ups.apply(ups_config(loaded.settings, cli.nut))
+        if ups_problem:
+            notes.append(Note("NUT server not started", ups_problem))
+        return cls(
+            cli,
+            loaded.settings,
+            config,
+            secrets,
+            folders,
+            site,
+            supervisor,
+            ups,
+            notes,
+            log_path,
+            stack,
+        )
+
+    async def close(self) -> None:
+        log.info("shutting down")
+        await self.ups.stop()
+        await self.supervisor.stop()
+        await self.site.stop()
+        if self.site.history is not None:
+            await asyncio.to_thread(self.site.history.close)
+        log.info("stopped cleanly")  # the last line: closing the stack ends the logging
+        await self._stack.aclose()
+
+    # ------------------------------------------------------------------ changes from the user
+    def save_settings(self) -> str | None:
+        """Write the settings; a sentence for the user when that failed (the change still holds
+        until pwtray quits)."""
+        if self.folders.settings is None:
+            return None
+        try:
+            save(self.settings, self.folders.settings)
+        except OSError as exc:
+            log.warning("settings not saved: %s", exc.strerror)
+            return (
+                f"{self.folders.settings}: {exc.strerror}. The change applies until pwtray quits."
+            )
+        return None
+
+    async def apply_settings(self, settings: Settings) -> str | None:
+        """New preferences: saved, then applied to the running site and services at once."""
+        self.settings = settings
+        problem = self.save_settings()
+        self.config = effective(settings, self.cli)
+        self.site.apply(self.config)
+        ups_problem = await self.ups.apply(ups_config(settings, self.cli.nut))
+        return " ".join(p for p in (problem, ups_problem) if p) or None
+
+    async def apply_connection(self, connection: Connection, password: str | None) -> str | None:
+        """A new address, certificate, email or password from the wizard or Connection."""
+        self.settings = msgspec.structs.replace(self.settings, connection=connection)
+        problem = self.save_settings()
+        if password is not None:
+            await asyncio.to_thread(self.secrets.set, connection.host, password)
+        else:
+            password = await asyncio.to_thread(self.secrets.get, connection.host)
+        self.config = effective(self.settings, self.cli)
+        gateway = Gateway(connection.host, connection.fingerprint, connection.email)
+        self.site.connect(gateway, password)
+        return problem
+
+
+def _no_history(folder: Path, reason: str) -> str:
+    log.warning("history unusable: %s", reason)
+    return (
+        f"pwtray cannot open its history in {folder} ({reason}); the file is left as it is. "
+        "Monitoring and notifications go on; pwtray tries again every few minutes."
+    )
+
+
+def check_settings(settings: Settings) -> str | None:
+    """Why decoded settings cannot be used, in words (the settings package cannot know what
+    a gateway address or a certificate fingerprint is; the gateway's own parsers say)."""
+    connection = settings.connection
+    if connection.host:
+        try:
+            GatewayAddress.parse(connection.host)
+        except ValueError as exc:
+            return f"the gateway address “{connection.host}” is not usable: {exc}"
+    if connection.fingerprint:
+        try:
+            normalize_fingerprint(connection.fingerprint)
+        except ValueError as exc:
+            return f"the trusted certificate fingerprint is not usable: {exc}"
+    return None
+
+
+HISTORY_RETRY_S = 600.0
+
+
+async def _retry_history(site: Site, folder: Path) -> None:
+    """Until the history opens (space freed, folder writable again), try every few minutes."""
+    while True:
+        await site.clock.sleep(HISTORY_RETRY_S)
+        history, _problem = await asyncio.to_thread(open_history, folder, site.config)
+        if history is not None:
+            log.info("history opened: recording from now on")
+            site.attach_history(history)
+            return
+
+
+def _remove_handlers(handlers: list[logging.Handler]) -> None:
+    for handler in handlers:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+
+
+def open_history(folder: Path, config: Config) -> tuple[HistoryStore | None, str | None]:
+    """The history database, or why there is none now (the app monitors without it, and
+    tries again every few minutes)."""
+    try:
+        private_folder(folder)
+        history = HistoryStore(folder / "history.sqlite", retention=config.retention)
+    except OSError as exc:
+        return None, _no_history(folder, exc.strerror or str(exc))
+    except HistoryUnavailableError as exc:
+        return None, _no_history(folder, exc.reason)
+    if history.recovered:
+        log.warning(history.recovered)
+        return history, history.recovered
+    return history, None
+
+
+async def selftest_gateway() -> str:
+    """The self-test's round trip through a throw-away simulator (loaded only when asked)."""
+    from pwtray.core import _demo
+
+    return await _demo.selftest_gateway()

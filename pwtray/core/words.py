@@ -1,0 +1,366 @@
+"""Words for people, in one place: units, labels of states and modes, the tooltip, the
+status line, the diagram's details, and what went wrong. The tray, the window, the dialogs and
+the CLI all take their sentences from here. No widgets; no I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from pwtray.gateway import GatewayError, GridState, OperationMode
+from pwtray.kinds import EventKind
+from pwtray.monitor import Connectivity, Event, Flow, Snapshot, describe_duration
+
+GRID_LABELS = {
+    GridState.CONNECTED: "Grid connected",
+    GridState.ISLANDED: "Grid outage — running on Powerwall",
+    GridState.ISLANDED_READY: "Off grid — ready",
+    GridState.TRANSITION_TO_GRID: "Grid back — reconnecting",
+    GridState.TRANSITION_TO_ISLAND: "Going off grid",
+    GridState.WAIT_FOR_USER: "Off grid — waiting for user",
+    GridState.MICROGRID_FAULTED: "Off grid — fault",
+    GridState.UNKNOWN: "Grid state unknown",
+}
+MODE_LABELS = {
+    OperationMode.SELF_CONSUMPTION: "Self-powered",
+    OperationMode.AUTONOMOUS: "Time-based control",
+    OperationMode.BACKUP: "Backup-only",
+    OperationMode.SCHEDULER: "Scheduler",
+    OperationMode.SITE_CONTROL: "Site control",
+}
+STATUS_LINES = {
+    Connectivity.CONNECTING: "Connecting…",
+    Connectivity.STALE: "Reconnecting…",
+    Connectivity.OFFLINE: "Gateway unreachable",
+    Connectivity.AUTH_REQUIRED: "Login needed",
+    Connectivity.LOCKED_OUT: "Login locked out",
+    Connectivity.GATEWAY_STOPPED: "Powerwalls stopped",
+    Connectivity.CERTIFICATE_CHANGED: "Certificate changed",
+    Connectivity.INTERNAL_ERROR: "Internal error — still trying",
+}
+INTERNAL_ERROR = "pwtray hit an internal error reading the gateway; still trying."
+
+
+@dataclass(frozen=True)
+class Units:
+    """How powers and energies are written: kW/kWh (with ``decimals``) or W/Wh (whole)."""
+
+    kilo: bool = True
+    decimals: int = 1
+
+    def power(self, watts: float | None) -> str:
+        if watts is None:
+            return "—"
+        if not self.kilo:
+            return f"{watts:,.0f} W".replace(",", "\u2009")
+        return f"{watts / 1000:.{self.decimals}f} kW"
+
+    def energy(self, wh: float | None) -> str:
+        if wh is None:
+            return "—"
+        if not self.kilo:
+            return f"{wh:,.0f} Wh".replace(",", "\u2009")
+        return f"{wh / 1000:.{self.decimals}f} kWh"
+
+
+DEFAULT_UNITS = Units()
+
+
+def mode_label(mode: OperationMode | str | None) -> str:
+    """The Tesla app's name of a mode; a mode pwtray does not know is shown as the gateway says."""
+    if not mode:
+        return "—"
+    if isinstance(mode, str):
+        parsed = OperationMode.parse(mode)
+        return MODE_LABELS[parsed] if parsed else mode
+    return MODE_LABELS[mode]
+
+
+def grid_label(state: GridState | None, *, by_choice: bool = False) -> str:
+    if state is None:
+        return "—"
+    if by_choice and state.off_grid:
+        return "Off grid (by choice)"
+    return GRID_LABELS[state]
+
+
+def explain(problem: BaseException | None) -> str:
+    """What went wrong, for a person: a gateway error's own words, or the internal-error line."""
+    if problem is None:
+        return ""
+    if isinstance(problem, GatewayError):
+        return str(problem)
+    return INTERNAL_ERROR
+
+
+def grid_power(watts: float | None, units: Units = DEFAULT_UNITS) -> str:
+    """``importing 1.2 kW`` / ``exporting 0.4 kW`` / ``0 kW`` (one threshold: FLOW_W)."""
+    if watts is None:
+        return "—"
+    flow = Flow.of(watts)
+    if flow is Flow.OUT:
+        return f"importing {units.power(watts)}"
+    if flow is Flow.IN:
+        return f"exporting {units.power(-watts)}"
+    return units.power(0)
+
+
+def tooltip(snapshot: Snapshot, now: float, units: Units = DEFAULT_UNITS) -> str:
+    if snapshot.soe_percent is None:
+        problem = explain(snapshot.problem)
+        return "pwtray — " + (problem or "connecting to the gateway…")
+    lines = []
+    flow = ""
+    if snapshot.charging:
+        flow = f", charging {units.power(-(snapshot.battery_w or 0))}"
+    elif snapshot.discharging:
+        flow = f", supplying {units.power(snapshot.battery_w)}"
+    lines.append(f"Powerwall {snapshot.soe_percent:.0f} %{flow}")
+    if snapshot.grid is not None:
+        lines.append(grid_label(snapshot.grid, by_choice=snapshot.off_grid_by_choice))
+    if snapshot.sitemaster_running is False:
+        lines.append("Powerwalls stopped: no power readings")
+    else:
+        lines.append(
+            f"Solar {units.power(snapshot.solar_w)} · Home {units.power(snapshot.load_w)} · "
+            f"Grid {grid_power(snapshot.site_w, units)}"
+        )
+    if snapshot.mode_raw:
+        mode = mode_label(snapshot.mode or snapshot.mode_raw)
+        reserve = (
+            ""
+            if snapshot.reserve_percent is None
+            else f", reserve {snapshot.reserve_percent:.0f} %"
+        )
+        lines.append(f"{mode}{reserve}")
+    e = snapshot.estimates
+    if e.time_to_full_s is not None:
+        lines.append(f"Full in {describe_duration(e.time_to_full_s)}")
+    if e.time_to_reserve_s is not None:
+        at = dt.datetime.fromtimestamp(now + e.time_to_reserve_s).astimezone()
+        lines.append(f"Reserve in {describe_duration(e.time_to_reserve_s)} (at {at:%H:%M})")
+    if snapshot.last_success_at is not None:
+        age = max(0, round(now - snapshot.last_success_at))
+        state = (
+            ""
+            if snapshot.connectivity is Connectivity.ONLINE
+            else f" — {STATUS_LINES[snapshot.connectivity].lower().rstrip('…')}"
+        )
+        lines.append(f"Updated {age} s ago{state}")
+    if snapshot.connectivity is Connectivity.INTERNAL_ERROR:
+        lines.append(INTERNAL_ERROR)
+    return "\n".join(lines)
+
+
+def status_line(snapshot: Snapshot) -> str:
+    if snapshot.connectivity is not Connectivity.ONLINE:
+        return STATUS_LINES[snapshot.connectivity]
+    grid = grid_label(snapshot.grid, by_choice=snapshot.off_grid_by_choice) if snapshot.grid else ""
+    soe = "" if snapshot.soe_percent is None else f"{snapshot.soe_percent:.0f} %"
+    return " · ".join(part for part in (soe, grid) if part)
+
+
+def node_details(node: str, snapshot: Snapshot | None, units: Units = DEFAULT_UNITS) -> str:
+    """What clicking a node of the flow diagram tells: ``node`` is its name (Solar, Grid, …)."""
+    if snapshot is None:
+        return "No readings yet."
+    if node == "Powerwall":
+        lines = []
+        if snapshot.powerwall_count:
+            plural = "s" if snapshot.powerwall_count != 1 else ""
+            lines.append(f"{snapshot.powerwall_count} unit{plural}")
+        if snapshot.capacity_wh:
+            lines.append(f"Usable capacity {units.energy(snapshot.capacity_wh)}")
+        if snapshot.energy_remaining_wh is not None:
+            lines.append(f"Energy remaining {units.energy(snapshot.energy_remaining_wh)}")
+        if snapshot.soe_percent is not None:
+            raw = "" if snapshot.soe_raw is None else f" (gateway {snapshot.soe_raw:.1f} %)"
+            lines.append(f"Charge {snapshot.soe_percent:.0f} %{raw}")
+        if snapshot.charging or snapshot.discharging:
+            verb = "Supplying" if snapshot.discharging else "Charging with"
+            lines.append(f"{verb} {units.power(abs(snapshot.battery_w or 0.0))}")
+        elif snapshot.battery_w is not None:
+            lines.append("Idle")
+        lines.extend(estimate_lines(snapshot))
+        return "\n".join(lines)
+    value = {
+        "Solar": snapshot.solar_w,
+        "Home": snapshot.load_w,
+        "Grid": snapshot.site_w,
+        "Generator": snapshot.generator_w,
+    }.get(node)
+    lines = [f"Now {units.power(value)}"]
+    if node == "Grid":
+        if snapshot.grid is not None:
+            lines.append(grid_label(snapshot.grid))
+        if value is not None:
+            flow = Flow.of(value)
+            lines[0] = (
+                "No power to or from the grid"
+                if flow is Flow.IDLE
+                else grid_power(value, units).capitalize()
+            )
+    counters = snapshot.counters
+    if counters is not None:
+        lifetime = {
+            "Solar": ("Produced", counters.solar_exported_wh),
+            "Home": ("Used", counters.load_imported_wh),
+            "Grid": ("Imported", counters.site_imported_wh),
+        }.get(node)
+        if lifetime:
+            lines.append(f"{lifetime[0]} since the meter started {units.energy(lifetime[1])}")
+        if node == "Grid":
+            lines.append(
+                f"Exported since the meter started {units.energy(counters.site_exported_wh)}"
+            )
+    return "\n".join(lines)
+
+
+def estimate_lines(snapshot: Snapshot) -> list[str]:
+    e = snapshot.estimates
+    lines = []
+    if e.time_to_full_s is not None:
+        lines.append(f"Full in {describe_duration(e.time_to_full_s)}")
+    if e.time_to_reserve_s is not None:
+        lines.append(f"Reserve reached in {describe_duration(e.time_to_reserve_s)}")
+    if e.time_to_empty_s is not None:
+        lines.append(f"Empty in {describe_duration(e.time_to_empty_s)}")
+    return lines
+
+
+# ---------------------------------------------------------------------- events
+def clock_time(epoch_s: float) -> str:
+    """``14:05`` in this computer's time zone."""
+    return dt.datetime.fromtimestamp(epoch_s).astimezone().strftime("%H:%M")
+
+
+def _number(event: Event, key: str) -> float | None:
+    value = event.data.get(key)
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _lasts(event: Event) -> str:
+    empty = _number(event, "time_to_empty_s")
+    return f" At the current use it lasts about {describe_duration(empty)}." if empty else ""
+
+
+def event_title(event: Event) -> str:
+    kind, data = event.kind, event.data
+    if kind is EventKind.GRID_OUTAGE:
+        off_grid_otherwise = data.get("grid") not in (None, GridState.ISLANDED.value)
+        return "Off grid" if off_grid_otherwise else "Grid outage"
+    if kind is EventKind.SOE_BELOW:
+        return f"Battery below {_number(event, 'threshold') or 0:.0f} %"
+    return EVENT_TITLES[kind]
+
+
+def event_text(event: Event) -> tuple[str, str]:
+    """The event's title and body, as a notification or the log says them."""
+    return event_title(event), event_body(event)
+
+
+def event_body(event: Event) -> str:
+    kind, data = event.kind, event.data
+    soe = _number(event, "soe")
+    if kind is EventKind.GRID_OUTAGE:
+        when = clock_time(_number(event, "started_at") or event.at)
+        lead = (
+            f"The grid was already down when pwtray connected ({when})."
+            if data.get("already")
+            else f"The grid went down at {when}."
+        )
+        charge = f", now {soe:.0f} %" if soe is not None else ""
+        if data.get("while_off_grid_by_choice"):
+            lead = (
+                f"The grid failed at {when} while the house was off grid by choice: "
+                "reconnecting will not bring power back until it returns."
+            )
+        return f"{lead} The house is running on the Powerwall{charge}.{_lasts(event)}"
+    if kind is EventKind.OFF_GRID_CHOSEN:
+        who = "pwtray took" if data.get("by_pwtray") else "The house left"
+        verb = "the house off the grid" if data.get("by_pwtray") else "the grid"
+        when = clock_time(_number(event, "started_at") or event.at)
+        charge = f", now {soe:.0f} %" if soe is not None else ""
+        return (
+            f"{who} {verb} on purpose at {when}; it runs on the Powerwall{charge}. "
+            "This is not an outage: reconnect from Operation mode and reserve when you want."
+        )
+    if kind is EventKind.BACK_ON_GRID:
+        away = describe_duration(_number(event, "duration_s") or 0)
+        return f"The house is connected to the grid again after {away} off grid by choice."
+    if kind is EventKind.GRID_RESTORED:
+        body = f"The grid is back after {describe_duration(_number(event, 'duration_s') or 0)}."
+        supplied = _number(event, "energy_wh")
+        if supplied is not None:
+            body += f" The Powerwall supplied {supplied / 1000:.1f} kWh"
+            start = _number(event, "start_soe")
+            if start is not None and soe is not None:
+                body += f" ({start:.0f} % → {soe:.0f} %)"
+            body += "."
+        return body
+    if kind is EventKind.RESERVE_REACHED:
+        reserve = _number(event, "reserve") or 0
+        then = (
+            "It keeps running the house until the grid is back."
+            if data.get("off_grid")
+            else "The grid now covers the house; the reserve is kept for outages."
+        )
+        return f"The Powerwall is at {soe or 0:.0f} %, its backup reserve ({reserve:.0f} %). {then}"
+    if kind is EventKind.BATTERY_FULL:
+        return "The Powerwall is fully charged."
+    if kind is EventKind.SOE_BELOW:
+        return f"The Powerwall is at {soe or 0:.0f} %.{_lasts(event)}"
+    if kind is EventKind.UNREACHABLE:
+        since = clock_time(_number(event, "since") or event.at)
+        return f"pwtray has not reached the gateway since {since}. {explain(event.problem)}".strip()
+    if kind is EventKind.BACK_ONLINE:
+        return f"Readings are live again after {describe_duration(_number(event, 'away_s') or 0)}."
+    if kind is EventKind.NEW_ALERT:
+        at = clock_time(_number(event, "alert_at") or event.at)
+        return f"The gateway reported {data.get('alert', 'an alert')} at {at}."
+    if kind is EventKind.FIRMWARE_CHANGED:
+        return f"The gateway now runs firmware {data.get('firmware')} (was {data.get('was')})."
+    if kind is EventKind.MODE_CHANGED:
+        mode, old = mode_label(str(data.get("mode", ""))), mode_label(str(data.get("was", "")))
+        return f"The Powerwall is now in {mode} mode (was {old})."
+    if kind is EventKind.RESERVE_CHANGED:
+        reserve, before = _number(event, "reserve") or 0, _number(event, "was") or 0
+        return f"The backup reserve is now {reserve:.0f} % (was {before:.0f} %)."
+    if kind is EventKind.RESUMED:
+        body = f"This computer was asleep for {describe_duration(_number(event, 'away_s') or 0)}."
+        asleep_at = _number(event, "soe_before")
+        if asleep_at is not None and soe is not None:
+            body += f" Battery {asleep_at:.0f} % → {soe:.0f} %."
+        return body
+    if kind is EventKind.INTERNAL_ERROR:
+        return INTERNAL_ERROR
+    if kind is EventKind.HISTORY_FAILING:
+        return (
+            f"{data.get('reason', '')} Monitoring and notifications go on; charts will have a gap."
+        )
+    return explain(event.problem) or EVENT_TITLES[kind]
+
+
+EVENT_TITLES = {
+    EventKind.GRID_OUTAGE: "Grid outage",
+    EventKind.GRID_RESTORED: "Grid restored",
+    EventKind.OFF_GRID_CHOSEN: "Off grid by choice",
+    EventKind.BACK_ON_GRID: "Back on the grid",
+    EventKind.RESERVE_REACHED: "Battery at backup reserve",
+    EventKind.BATTERY_FULL: "Battery full",
+    EventKind.SOE_BELOW: "Battery low",
+    EventKind.UNREACHABLE: "Gateway unreachable",
+    EventKind.BACK_ONLINE: "Gateway reachable again",
+    EventKind.AUTH_REQUIRED: "Gateway login needed",
+    EventKind.LOCKED_OUT: "Gateway login locked out",
+    EventKind.CERTIFICATE_CHANGED: "Gateway certificate changed",
+    EventKind.GATEWAY_STOPPED: "Powerwalls stopped",
+    EventKind.FIRMWARE_CHANGED: "Gateway firmware updated",
+    EventKind.MODE_CHANGED: "Operation mode changed",
+    EventKind.RESERVE_CHANGED: "Backup reserve changed",
+    EventKind.NEW_ALERT: "Gateway alert",
+    EventKind.RESUMED: "Back from sleep",
+    EventKind.INTERNAL_ERROR: "pwtray hit an internal error",
+    EventKind.HISTORY_FAILING: "History is not being recorded",
+}
