@@ -30,16 +30,18 @@ from pwtray.gateway import (
 from pwtray.kinds import EventKind
 from pwtray.monitor import FLOW_W, Connectivity, Health, Snapshot
 
+# One table for every command (README "Exit codes").
 EXIT_OK, EXIT_USAGE, EXIT_AUTH, EXIT_UNREACHABLE = 0, 2, 3, 4
-EXIT_CERTIFICATE, EXIT_STOPPED, EXIT_PROTOCOL, EXIT_TLS = 5, 6, 7, 8
-EXIT_INTERNAL = 10  # pwtray itself failed; also: no desktop to show the tray app on
+EXIT_CERTIFICATE, EXIT_STOPPED, EXIT_PROTOCOL = 5, 6, 7
+EXIT_REFUSED, EXIT_CLOUD = 8, 9  # pwtray set: the gateway refused and no cloud took it / cloud
+EXIT_INTERNAL, EXIT_TLS, EXIT_NO_DESKTOP = 10, 11, 12
 PASSWORD_ENV = "PWTRAY_PASSWORD"  # noqa: S105 - the variable's name, not a password
 EXIT_CODES = (
     "Exit codes: 0 the grid state and the charge were read (parts that could not be read are "
     "listed), 2 usage, 3 login refused or locked out, 4 unreachable or no answer in time, "
     "5 certificate changed, 6 Powerwalls stopped, 7 a reply pwtray cannot read (malformed, "
-    "too large, nested too deep, a value out of range), 8 no secure connection (the device "
-    "offers only outdated TLS, or not TLS), 10 an internal error."
+    "too large, nested too deep, a value out of range), 10 an internal error, 11 no secure "
+    "connection (the device offers only outdated TLS, or not TLS)."
 )
 HEALTH_WORDS = {
     Health.MISSING: "not offered by this firmware",
@@ -206,6 +208,13 @@ def status_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if snapshot.connectivity is Connectivity.AUTH_REQUIRED and password is None:
             print(f"pwtray status: set {PASSWORD_ENV} to the gateway's password.", file=err)
         return exit_code(snapshot.problem)
+    if snapshot.grid is None and snapshot.soe_percent is None:
+        print(
+            "pwtray status: this gateway reports neither the grid state nor a battery (a Tesla "
+            "solar inverter without a Powerwall?); there is nothing for pwtray to watch.",
+            file=err,
+        )
+        return EXIT_PROTOCOL
     if args.json:
         print(json.dumps(as_json(reading)), file=out)
     else:

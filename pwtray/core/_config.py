@@ -41,8 +41,13 @@ class Gateway:
     email: str = ""
 
     @property
+    def plain(self) -> bool:
+        """``http://`` written on purpose (firmware 1.x): nothing to pin, nothing encrypted."""
+        return self.host.lower().startswith("http://")
+
+    @property
     def configured(self) -> bool:
-        return bool(self.host and self.fingerprint)
+        return bool(self.host and (self.fingerprint or self.plain))
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,7 @@ class Core:
         os.umask(0o077)  # whatever pwtray (or SQLite, or a library) creates: the user's only
         stack = contextlib.AsyncExitStack()
         notes: list[Note] = []
+        demo = None
         if cli.demo:
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pwtray-demo-")))
             folders = Folders(data=folder, settings=None, log=folder)
@@ -140,6 +141,10 @@ class Core:
         )
         if history is None:
             supervisor.start("history retry", lambda: _retry_history(site, history_folder))
+        elif demo is not None:
+            from pwtray.core._demo import prefill_history
+
+            await prefill_history(demo, history, site.client)
         ups = UpsService(site, secrets)
         ups_problem = await ups.apply(ups_config(loaded.settings, cli.nut))
         if ups_problem:

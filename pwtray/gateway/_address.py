@@ -1,5 +1,8 @@
 """Gateway addresses: ``192.0.2.10``, ``192.0.2.10:8443``, ``[::1]:8443``, ``powerwall.home.lan``.
 
+HTTPS unless the user writes ``http://`` on purpose: firmware 1.x also answers plain HTTP (the
+seed's examples use it). Such an address is never pinned or encrypted, and the app says so.
+
 Gateways abort the TLS handshake when the SNI name is not their IP, ``teg``, ``powerwall`` or
 ``powerpack`` (PROTOCOL.md §1). So pwtray resolves a host name itself, connects to the address,
 and sends SNI ``powerwall``; an IP address is used as it is (no SNI is sent for an IP).
@@ -14,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 DEFAULT_PORT = 443
+PLAIN_PORT = 80
 GATEWAY_NAMES = frozenset({"teg", "powerwall", "powerpack"})
 
 Resolver = Callable[[str, int], Awaitable[str]]
@@ -23,12 +27,15 @@ Resolver = Callable[[str, int], Awaitable[str]]
 class GatewayAddress:
     host: str
     port: int = DEFAULT_PORT
+    plain: bool = False  # http:// given explicitly: no TLS (firmware 1.x only)
 
     @classmethod
     def parse(cls, text: str) -> GatewayAddress:
-        """Parse ``host``, ``host:port``, ``[v6]:port`` or a bare IPv6 address."""
+        """Parse ``host``, ``host:port``, ``[v6]:port`` or a bare IPv6 address, with an optional
+        ``https://`` or — only when written — ``http://``."""
         value = text.strip()
-        for prefix in ("https://", "http://"):
+        plain = value.lower().startswith("http://")
+        for prefix in ("https://", "http://", "HTTPS://", "HTTP://"):
             value = value.removeprefix(prefix)
         value = value.rstrip("/")
         if not value:
@@ -40,14 +47,14 @@ class GatewayAddress:
             host, port_text = value, ""  # bare IPv6
         else:
             host, _, port_text = value.partition(":")
-        port = DEFAULT_PORT
+        port = PLAIN_PORT if plain else DEFAULT_PORT
         if port_text:
             if not port_text.isdigit() or not 0 < int(port_text) < 65536:
                 raise ValueError(f"{port_text!r} is not a port number")
             port = int(port_text)
         if not host or any(ch.isspace() for ch in host):
             raise ValueError(f"{text!r} is not a host name or IP address")
-        return cls(host, port)
+        return cls(host, port, plain)
 
     @property
     def is_ip(self) -> bool:
@@ -66,6 +73,8 @@ class GatewayAddress:
 
     def __str__(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
+        if self.plain:
+            return f"http://{host}" + ("" if self.port == PLAIN_PORT else f":{self.port}")
         return host if self.port == DEFAULT_PORT else f"{host}:{self.port}"
 
 

@@ -228,7 +228,11 @@ class GatewayClient:
             transport = (
                 HttpxTransport(http, limits=limits)
                 if http is not None
-                else Http11Transport(self._context, limits=limits, max_connections=max_connections)
+                else Http11Transport(
+                    None if self.address.plain else self._context,
+                    limits=limits,
+                    max_connections=max_connections,
+                )
             )
             self._owns_transport = http is None
         else:
@@ -369,7 +373,14 @@ class GatewayClient:
         return await self._get("/api/powerwalls", m.Powerwalls)
 
     async def powerwalls_status(self) -> m.PowerwallsStatus:
-        return await self._get("/api/powerwalls/status", m.PowerwallsStatus)
+        """The Powerwalls' own state. Firmware 1.x answers 409 "Sitemaster is current running"
+        while they run (the seed); that is a result, not an error: ``sitemaster_running``."""
+        try:
+            return await self._get("/api/powerwalls/status", m.PowerwallsStatus)
+        except RequestRefusedError as exc:
+            if exc.status != 409:
+                raise
+            return m.PowerwallsStatus(sitemaster_running=True)
 
     async def operation(self) -> m.Operation:
         return await self._get("/api/operation", m.Operation)
@@ -479,6 +490,22 @@ class GatewayClient:
         if applied.mode != mode_value or abs(applied.backup_reserve_percent - reserve_api) > 0.05:
             reserve = api_to_app(applied.backup_reserve_percent)
             detail = f"mode {applied.mode} with reserve {reserve:.0f} %"
+            raise WriteNotAppliedError("/api/operation", detail)
+        return applied
+
+    async def set_max_pv_export(self, limit_kw: float | None) -> m.Operation:
+        """Limit solar export to ``limit_kw`` (None: no limit), commit, read back and confirm.
+
+        Only firmware 1.x has this setting (the seed); later firmware refuses the write.
+        """
+        if limit_kw is not None and not 0 <= limit_kw <= 1000:
+            raise ValueError(f"an export limit of {limit_kw} kW is not one a site can have")
+        body = {"max_pv_export_power_kW": limit_kw}
+        await self._call("POST", "/api/operation", m.Operation, json_body=body)
+        await self.config_completed()
+        applied = await self.operation()
+        if applied.max_pv_export_power_kW != limit_kw:
+            detail = f"an export limit of {applied.max_pv_export_power_kW} kW"
             raise WriteNotAppliedError("/api/operation", detail)
         return applied
 
@@ -737,6 +764,11 @@ class GatewayClient:
         if status == 404:
             raise EndpointNotSupportedError(path)
         if status >= 500:
+            reason = _refusal_reason(reply.body, self._limits)
+            if reason and status not in (502, 503, 504):
+                # The gateway said why in its error body (the seed's 500 "Unable to stop
+                # sitemaster"): a refusal with its words, not a busy gateway.
+                raise RequestRefusedError(path, status, reason)
             raise GatewayUnavailableError(path, status)
         if 400 <= status < 500:
             raise RequestRefusedError(path, status, _refusal_reason(reply.body, self._limits))

@@ -501,11 +501,12 @@ async def _exchange(connection: _Connection, payload: bytes, parser: ReplyParser
 
 
 class Http11Transport:
-    """A pool of at most ``max_connections`` keep-alive connections to one gateway."""
+    """A pool of at most ``max_connections`` keep-alive connections to one gateway (plain HTTP
+    when ``context`` is None: an ``http://`` address given on purpose)."""
 
     def __init__(
         self,
-        context: ssl.SSLContext,
+        context: ssl.SSLContext | None,
         *,
         limits: Limits = Limits(),
         max_connections: int = 4,
@@ -589,7 +590,7 @@ class Http11Transport:
                     target.ip,
                     target.port,
                     ssl=self._context,
-                    server_hostname=target.sni or target.ip,
+                    server_hostname=(target.sni or target.ip) if self._context else None,
                 )
         except TimeoutError:
             raise TimedOutError("connect", 0) from None

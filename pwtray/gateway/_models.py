@@ -256,6 +256,8 @@ class PowerwallsStatus(Model, frozen=True, kw_only=True):
     grid_qualifying: bool = False
     grid_code_validating: bool = False
     phase_detection_not_available: bool = False
+    # Not in the reply: set when firmware 1.x answered 409 "Sitemaster is current running".
+    sitemaster_running: bool = False
 
 
 class Powerwalls(PowerwallsStatus, kw_only=True, frozen=True):
@@ -297,6 +299,8 @@ class Operation(Model, frozen=True, kw_only=True):
     backup_reserve_percent: Percent
     real_mode: str | None = None
     legacy_mode: str | None = msgspec.field(name="mode", default=None)
+    # The seed (1.x): a limit on solar export in kW; null or absent = no limit.
+    max_pv_export_power_kW: float | None = None
     freq_shift_load_shed_soe: float | None = None
     freq_shift_load_shed_delta_f: float | None = None
 

@@ -1,7 +1,12 @@
 """Polling, connectivity, events, estimates and history. asyncio only — no Qt here."""
 
 from pwtray.kinds import EventKind, Severity
-from pwtray.monitor._assemble import capacity_wh, continuous_power_w
+from pwtray.monitor._assemble import (
+    UNIT_ENERGY_WH,
+    UNIT_POWER_W,
+    capacity_wh,
+    continuous_power_w,
+)
 from pwtray.monitor._clock import SYSTEM_CLOCK, Clock, SystemClock
 from pwtray.monitor._endpoints import ENDPOINTS, Endpoint, Group, Health, Readings
 from pwtray.monitor._estimates import describe_duration, estimate, smooth
@@ -30,6 +35,8 @@ __all__ = [
     "ENDPOINTS",
     "FLOW_W",
     "SYSTEM_CLOCK",
+    "UNIT_ENERGY_WH",
+    "UNIT_POWER_W",
     "Clock",
     "Connectivity",
     "Counters",

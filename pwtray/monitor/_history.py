@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 from pwtray.kinds import EventKind
 from pwtray.monitor._events import Event
@@ -132,6 +132,50 @@ def _nearly_full(folder: Path | None) -> bool:
 class Retention:
     raw_s: float = 7 * DAY_S
     minute_s: float = 90 * DAY_S
+
+
+class PastReading(Protocol):
+    """One reading from elsewhere (``import_history``): powers in W, charge on the app's
+    scale, the six lifetime counters in Wh. Read-only, so frozen dataclasses fit."""
+
+    @property
+    def timestamp(self) -> float: ...
+
+    @property
+    def soe_percent(self) -> float: ...
+
+    @property
+    def site_w(self) -> float: ...
+
+    @property
+    def battery_w(self) -> float: ...
+
+    @property
+    def load_w(self) -> float: ...
+
+    @property
+    def solar_w(self) -> float: ...
+
+    @property
+    def off_grid(self) -> bool: ...
+
+    @property
+    def site_imported_wh(self) -> float: ...
+
+    @property
+    def site_exported_wh(self) -> float: ...
+
+    @property
+    def battery_imported_wh(self) -> float: ...
+
+    @property
+    def battery_exported_wh(self) -> float: ...
+
+    @property
+    def load_imported_wh(self) -> float: ...
+
+    @property
+    def solar_exported_wh(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -352,6 +396,69 @@ class HistoryStore:
                         {", ".join(f"last_{f} = excluded.last_{f}" for f in COUNTER_FIELDS)}""",  # noqa: S608 - fixed names
                     (day, ts, ts, *counters, *counters),
                 )
+
+    def import_history(self, rows: Iterable[PastReading]) -> int:
+        """Fill the store with readings from elsewhere (the demo's simulated week): samples,
+        the counters of each day, and an outage for every stretch off grid. Returns the count."""
+        count, outage_start = 0, None
+        with _transaction(self._db):
+            for row in rows:
+                count += 1
+                counters = (
+                    row.site_imported_wh,
+                    row.site_exported_wh,
+                    row.battery_imported_wh,
+                    row.battery_exported_wh,
+                    row.load_imported_wh,
+                    row.solar_exported_wh,
+                )
+                self._db.execute(
+                    "INSERT OR REPLACE INTO samples VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        row.timestamp,
+                        row.soe_percent,
+                        row.site_w,
+                        row.battery_w,
+                        row.load_w,
+                        row.solar_w,
+                        int(row.off_grid),
+                    ),
+                )
+                self._db.execute(
+                    f"""INSERT INTO counters VALUES (?, ?, ?, {", ".join("?" * 12)})
+                        ON CONFLICT(day) DO UPDATE SET last_ts = excluded.last_ts,
+                        {", ".join(f"last_{f} = excluded.last_{f}" for f in COUNTER_FIELDS)}""",  # noqa: S608 - fixed names
+                    (
+                        self._day(row.timestamp).isoformat(),
+                        row.timestamp,
+                        row.timestamp,
+                        *counters,
+                        *counters,
+                    ),
+                )
+                if row.off_grid and outage_start is None:
+                    outage_start = row
+                    lowest = row.soe_percent
+                elif row.off_grid:
+                    lowest = min(lowest, row.soe_percent)
+                elif outage_start is not None:
+                    self._db.execute(
+                        'INSERT INTO outages (start, "end", lowest_soe, start_load_wh, '
+                        "end_load_wh, start_discharged_wh, end_discharged_wh) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            outage_start.timestamp,
+                            row.timestamp,
+                            lowest,
+                            outage_start.load_imported_wh,
+                            row.load_imported_wh,
+                            outage_start.battery_exported_wh,
+                            row.battery_exported_wh,
+                        ),
+                    )
+                    outage_start = None
+        self.maintain()
+        return count
 
     def add_samples(
         self, rows: Iterable[tuple[float, float, float, float, float, float, int]]

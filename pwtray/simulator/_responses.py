@@ -340,10 +340,15 @@ def powerwalls(m: SiteModel, ident: Identity) -> Json:
     }
 
 
-def operation(mode: str, reserve_raw: float, ident: Identity) -> Json:
+def operation(
+    mode: str, reserve_raw: float, ident: Identity, max_pv_export_kw: float | None = None
+) -> Json:
     reserve = json_number(reserve_raw)
     if ident.legacy:
-        return {"mode": mode, "backup_reserve_percent": reserve}
+        body: dict[str, Json] = {"mode": mode, "backup_reserve_percent": reserve}
+        if max_pv_export_kw is not None:  # the seed shows the key once a limit was set
+            body["max_pv_export_power_kW"] = json_number(max_pv_export_kw)
+        return body
     return {
         "real_mode": mode,
         "backup_reserve_percent": reserve,

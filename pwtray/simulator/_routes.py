@@ -109,6 +109,9 @@ class Routes:
         # A mode/reserve write waits here until GET /api/config/completed commits it (seed:
         # "Setting a value is not sufficient to make the change").
         self.staged_operation: tuple[str, float] | None = None
+        # The seed's max_pv_export_power_kW (1.x era): None is the seed's null, "no limit".
+        self.max_pv_export_kw: float | None = None
+        self.staged_export: tuple[float | None] | None = None
         self._conn_test_started: dt.datetime | None = None
         self._table = self._build_table()
 
@@ -185,7 +188,7 @@ class Routes:
             ),
             ("GET", "/api/config/completed"): self._config_completed,
             ("GET", "/api/operation"): lambda _: Reply(
-                200, r.operation(m.mode, m.reserve_raw, self.identity)
+                200, r.operation(m.mode, m.reserve_raw, self.identity, self.max_pv_export_kw)
             ),
             ("POST", "/api/operation"): self._set_operation,
             ("GET", "/api/site_info/grid_codes"): _static(r.GRID_CODES),
@@ -301,6 +304,13 @@ class Routes:
             )
         mode = fields.get("real_mode", fields.get("mode"))
         reserve = fields.get("backup_reserve_percent")
+        if "max_pv_export_power_kW" in fields:
+            limit = fields["max_pv_export_power_kW"]
+            valid = limit is None or (isinstance(limit, int | float) and 0 <= limit <= 1000)
+            if not self.legacy or not valid:  # only the seed's firmware has it
+                return Reply(400, r.error(400, "Invalid field", "max_pv_export_power_kW"))
+            if not self._ignored("/api/operation"):
+                self.staged_export = (None if limit is None else float(limit),)
         if mode is not None and mode not in MODES:
             return Reply(400, r.error(400, "Invalid mode", f"unknown mode {mode}"))
         if mode == "autonomous" and self.identity.seed_era:
@@ -326,6 +336,9 @@ class Routes:
         if self.staged_operation is not None:
             self.model.mode, self.model.reserve_raw = self.staged_operation
             self.staged_operation = None
+        if self.staged_export is not None:
+            (self.max_pv_export_kw,) = self.staged_export
+            self.staged_export = None
         if self.legacy:
             return Reply(202)
         self.commission_count += 1

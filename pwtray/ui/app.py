@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from pwtray.ui.freedesktop import DesktopNotifications
 
 log = logging.getLogger(__name__)
-EXIT_NO_DESKTOP = 10
+EXIT_NO_DESKTOP = 12  # the CLI's table: no desktop to show the tray app on
 DESKTOP_ENTRY = "io.github.pwtray"  # packaging/linux/io.github.pwtray.desktop
 NO_TRAY = (
     "This desktop has no system tray (no StatusNotifierItem host and no XEmbed tray), so "

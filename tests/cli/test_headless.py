@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-EXIT_NO_DESKTOP = 10
+EXIT_NO_DESKTOP = 12
 
 
 @pytest.mark.parametrize("args", [[], ["--demo"], ["--selftest"]])

@@ -4,6 +4,7 @@ from the settings and the command line, and what it tells the user when a part c
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import socket
 import subprocess
 from pathlib import Path
@@ -141,5 +142,26 @@ async def test_history_on_a_full_disk_is_told_then_attached_once_there_is_room(
         await core.site.commands.refresh()
         assert core.site.history is not None
         assert core.site.history.counts()["samples"] == 1  # recording from now on
+    finally:
+        await core.close()
+
+
+async def test_the_demo_starts_with_a_week_of_history() -> None:
+    core = await Core.start(CliOptions(demo=True, scenarios=("normal",)))
+    try:
+        history = core.site.history
+        assert history is not None
+        counts = history.counts()
+        assert counts["samples"] >= 7 * 24 * 60 - 5  # a reading a minute for the past week
+        assert counts["hour"] >= 7 * 24 - 2  # rolled up: every range has its resolution
+        energy = history.daily_energy(dt.date(2000, 1, 1), dt.date(2100, 1, 1))
+        assert len({d.day for d in energy}) >= 7  # energy per day for each day
+        assert len(history.outages()) >= 1  # and at least one outage to look at
+        assert all(d.home_wh < 100_000 for d in energy)  # no jump where the week meets now
+        live = await core.site.commands.refresh()
+        assert live.connectivity is Connectivity.ONLINE
+        last = history.series(0, live.taken_at, max_points=None)[-1]
+        assert last.soe is not None
+        assert live.soe_percent == pytest.approx(last.soe, abs=1.0)  # the live site goes on
     finally:
         await core.close()

@@ -8,12 +8,14 @@ import pytest
 
 from pwtray.gateway import (
     EndpointNotSupportedError,
+    GatewayClient,
+    GatewayProtocolError,
     Generation,
     GridState,
     OperationMode,
     api_to_app,
 )
-from tests.conftest import SimFactory
+from tests.conftest import PASSWORD, SimFactory
 from tests.gateway.helpers import client_for, logins
 
 FIRMWARES = ["1.15.0", "21.44 223a56cd", "24.36.2 46990655"]
@@ -112,3 +114,22 @@ async def test_connectivity_tests_wait_for_results(sim_factory: SimFactory) -> N
     assert results.finished
     assert results.results is not None
     assert all(test.passed for test in results.results.values())
+
+
+async def test_plain_http_given_on_purpose_reads_a_1x_gateway(sim_factory: SimFactory) -> None:
+    sim = sim_factory(firmware="1.15.0", plain_http=True)
+    address = sim.http_url  # the seed's examples: http://<gateway>
+    client = GatewayClient(address)  # no password: 1.x reads are open; no pin: nothing to pin
+    assert client.address.plain
+    assert str(client.address).startswith("http://")
+    async with client:
+        assert (await client.soe()).percentage > 0
+        assert (await client.grid_status()).state is GridState.CONNECTED
+    assert sim.tls_handshakes == 0  # plain, as asked: the app shows it as unencrypted
+
+
+async def test_plain_http_to_current_firmware_is_explained(sim_factory: SimFactory) -> None:
+    sim = sim_factory(plain_http=True)  # current firmware redirects plain HTTP to HTTPS
+    async with GatewayClient(sim.http_url, password=PASSWORD) as client:
+        with pytest.raises(GatewayProtocolError, match="redirect"):
+            await client.soe()

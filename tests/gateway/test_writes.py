@@ -109,3 +109,38 @@ async def test_firmware_1x_is_not_sent_a_mode_it_refuses(sim_factory: SimFactory
         with pytest.raises(RequestRefusedError, match="does not offer the mode autonomous"):
             await gw.set_operation(OperationMode.AUTONOMOUS, 30)
     assert not [r for r in sim.requests() if r.method == "POST"]
+
+
+async def test_the_solar_export_limit_of_firmware_1x(sim_factory: SimFactory) -> None:
+    sim = sim_factory(firmware="1.15.0")
+    async with client_for(sim) as gw:
+        assert (await gw.operation()).max_pv_export_power_kW is None  # the seed's null
+        applied = await gw.set_max_pv_export(4.5)
+        assert applied.max_pv_export_power_kW == 4.5
+        assert (await gw.set_max_pv_export(None)).max_pv_export_power_kW is None
+        with pytest.raises(ValueError, match="not one a site can have"):
+            await gw.set_max_pv_export(-1)
+
+
+async def test_current_firmware_has_no_export_limit_to_write(sim_factory: SimFactory) -> None:
+    sim = sim_factory(allow_writes=True)
+    async with client_for(sim) as gw:
+        with pytest.raises(RequestRefusedError):
+            await gw.set_max_pv_export(4.5)
+
+
+async def test_unable_to_stop_is_the_gateways_refusal_in_its_words(sim_factory: SimFactory) -> None:
+    sim = sim_factory(firmware="1.15.0", scenarios=("unable-to-stop",))
+    sim.set_state(load_w=800, solar_w=0)
+    async with client_for(sim) as gw:
+        with pytest.raises(RequestRefusedError) as refused:
+            await gw.stop_sitemaster()
+        assert refused.value.status == 500
+        assert "Unable to stop sitemaster" in refused.value.reason
+        assert "busy" not in str(refused.value)
+
+
+async def test_the_seeds_409_while_running_is_a_result(sim_factory: SimFactory) -> None:
+    sim = sim_factory(firmware="1.15.0")
+    async with client_for(sim) as gw:
+        assert (await gw.powerwalls_status()).sitemaster_running

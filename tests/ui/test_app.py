@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -115,7 +116,8 @@ def test_the_tray_item_follows_the_simulator(
     items = len(desktop.items)
     app = start("--scenario", "normal", "--poll-seconds", "0.5")
     wait_until(lambda: len(desktop.items) > items, 20, "the tray item")
-    wait_until(lambda: desktop.tooltip()[0].startswith("Powerwall 72 %"), 20, "a live tooltip")
+    live = re.compile(r"Powerwall \d+ %")  # the demo's site goes on where its past week ended
+    wait_until(lambda: live.match(desktop.tooltip()[0]), 20, "a live tooltip")
     assert "Grid connected" in desktop.tooltip()[0]
     sizes = {w for w, _, _ in desktop.icon_pixmaps()}
     assert {16, 22, 24, 32, 48, 64} <= sizes
@@ -151,7 +153,8 @@ def test_muted_kinds_are_not_notified(start: Callable[..., App], desktop: FakeDe
         "new_alert",
     )
     wait_until(lambda: "event grid_restored" in app.text(), 40, "the restore")
-    assert [n.summary for n in desktop.notifications[seen:]] == []
+    muted = {"Grid outage", "Grid restored", "Gateway alert"}
+    assert [n.summary for n in desktop.notifications[seen:] if n.summary in muted] == []
     assert app.stop() == 0
 
 
