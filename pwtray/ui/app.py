@@ -27,9 +27,9 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from pwtray.core import CliOptions, Core
+from pwtray.core.notify import Notifier
 from pwtray.ui.bridge import Bridge
 from pwtray.ui.controller import Controller
-from pwtray.ui.notifications import Notifier
 from pwtray.ui.tray import TrayController
 
 if TYPE_CHECKING:

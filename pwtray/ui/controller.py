@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QWidget
 
 from pwtray.core import Core
+from pwtray.core.notify import DEFAULT_KINDS, Notifier
 from pwtray.core.words import Units
 from pwtray.settings import Settings, autostart
 from pwtray.ui.bridge import Bridge
-from pwtray.ui.notifications import DEFAULT_KINDS, Notifier
 from pwtray.ui.tray import TrayController
 
 if TYPE_CHECKING:  # the dialogs load when first opened: the tray starts without them

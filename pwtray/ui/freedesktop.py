@@ -16,7 +16,7 @@ marshal — which is the very bug that made the outage an ordinary notice. jeepn
 message from an explicit signature and runs on the app's asyncio (qasync) loop, so replies and
 signals are handled on the GUI thread like everything else.
 
-Intents arrive synchronously from the policy (:mod:`pwtray.ui.notifications`) and are delivered
+Intents arrive synchronously from the policy (:mod:`pwtray.core.notify`) and are delivered
 in order by one task; until the service is known they wait, and if there is none they go to
 ``fallback`` (the tray's own balloons). No Qt here: the callbacks adapt it.
 """
@@ -34,8 +34,8 @@ from jeepney import DBusAddress, HeaderFields, MatchRule, MessageType, new_metho
 from jeepney.bus_messages import message_bus
 from jeepney.io.asyncio import DBusRouter, open_dbus_router
 
+from pwtray.core.notify import Action, Close, Intent, Notice, Replace, Slot
 from pwtray.kinds import EventKind, Severity
-from pwtray.ui.notifications import Action, Close, Intent, Notice, Replace, Slot
 
 log = logging.getLogger(__name__)
 

@@ -21,12 +21,12 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon
 
 from pwtray import __version__
 from pwtray.core import ActionRun
+from pwtray.core.notify import Action, Close, Intent, Notifier, Replace, Slot
 from pwtray.core.words import DEFAULT_UNITS, Units, event_title, status_line, tooltip
 from pwtray.gateway import GridState
 from pwtray.monitor import Connectivity, Event, HistoryStore, Severity, Snapshot
 from pwtray.ui.bridge import Bridge
 from pwtray.ui.icon import Condition, Flow, Grid, IconState, icon
-from pwtray.ui.notifications import Action, Close, Intent, Notifier, Replace, Slot
 
 if TYPE_CHECKING:  # the window (pyqtgraph, numpy) loads on first open, not at start
     from pwtray.ui.freedesktop import DesktopNotifications

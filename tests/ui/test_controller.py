@@ -11,12 +11,12 @@ import msgspec
 from PySide6.QtWidgets import QApplication
 
 from pwtray.core import CliOptions, Core
+from pwtray.core.notify import Notifier
 from pwtray.monitor import Connectivity, EventKind
 from pwtray.settings import Connection, Display, History, Polling, SessionSecrets, load
 from pwtray.ui.bridge import Bridge
 from pwtray.ui.connection_dialog import Saved
 from pwtray.ui.controller import Controller
-from pwtray.ui.notifications import Notifier
 from tests.conftest import PASSWORD, SimFactory
 from tests.waiting import until
 

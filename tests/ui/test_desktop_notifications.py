@@ -14,14 +14,7 @@ from typing import Any
 import pytest
 
 from pwtray.core import Site, Supervisor, effective
-from pwtray.core.words import event_body
-from pwtray.gateway import GridState
-from pwtray.kinds import EventKind, Severity
-from pwtray.monitor import Event
-from pwtray.settings import Settings
-from pwtray.ui.bridge import Bridge
-from pwtray.ui.freedesktop import DesktopNotifications
-from pwtray.ui.notifications import (
+from pwtray.core.notify import (
     OUTAGE_REPEAT_S,
     Action,
     Close,
@@ -31,6 +24,13 @@ from pwtray.ui.notifications import (
     Replace,
     Slot,
 )
+from pwtray.core.words import event_body
+from pwtray.gateway import GridState
+from pwtray.kinds import EventKind, Severity
+from pwtray.monitor import Event
+from pwtray.settings import Settings
+from pwtray.ui.bridge import Bridge
+from pwtray.ui.freedesktop import DesktopNotifications
 from pwtray.ui.tray import TrayController
 from tests.ui.conftest import until
 from tests.ui.fakedesktop import DEFAULT_CAPABILITIES, FakeDesktop, Notification

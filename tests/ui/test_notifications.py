@@ -3,10 +3,7 @@ notice replaces or closes which, rate limits, pauses, the outage reminder and ac
 
 from __future__ import annotations
 
-from pwtray.core.words import event_text
-from pwtray.kinds import EventKind, Severity
-from pwtray.monitor import Event
-from pwtray.ui.notifications import (
+from pwtray.core.notify import (
     DUPLICATE_S,
     OUTAGE_REPEAT_S,
     Action,
@@ -16,6 +13,9 @@ from pwtray.ui.notifications import (
     Replace,
     Slot,
 )
+from pwtray.core.words import event_text
+from pwtray.kinds import EventKind, Severity
+from pwtray.monitor import Event
 
 T0 = 1_800_000_000.0
 

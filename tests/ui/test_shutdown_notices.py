@@ -3,8 +3,7 @@ soon after the last one."""
 
 from __future__ import annotations
 
-from pwtray.monitor import Event, EventKind, Severity
-from pwtray.ui.notifications import (
+from pwtray.core.notify import (
     DEFAULT_KINDS,
     Action,
     Intent,
@@ -13,6 +12,7 @@ from pwtray.ui.notifications import (
     Replace,
     Slot,
 )
+from pwtray.monitor import Event, EventKind, Severity
 
 
 def notices(intents: list[Intent]) -> list[Notice]:

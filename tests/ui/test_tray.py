@@ -11,12 +11,12 @@ from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
 from pwtray.core import Site, Supervisor, effective
+from pwtray.core.notify import Notifier
 from pwtray.gateway import GridState, OperationMode
 from pwtray.monitor import Connectivity, Estimates, Event, Snapshot
 from pwtray.settings import Settings
 from pwtray.ui.bridge import Bridge
 from pwtray.ui.icon import paint
-from pwtray.ui.notifications import Notifier
 from pwtray.ui.tray import TrayController, icon_state
 from tests.ui.fakedesktop import FakeDesktop
 

@@ -1,6 +1,6 @@
 """Which events become desktop notifications, and what becomes of them afterwards.
 
-A policy in plain Python (no Qt, no D-Bus) so that it can move into ``pwtray.core``: the
+The notification policy, in plain Python (no Qt, no D-Bus), in the core: the
 :class:`Notifier` turns monitor events into *intents* for whatever shows notifications —
 
 - :class:`Notice`: show a new notification;
