@@ -25,6 +25,7 @@ from pwtray.cloud import MemoryTokenStore, TokenStore
 from pwtray.core._actions import ActionService, actions_config
 from pwtray.core._cloud import CloudService, cloud_account
 from pwtray.core._config import CliOptions, Config, Gateway, effective
+from pwtray.core._schedules import ScheduleService, schedules_from
 from pwtray.core._shutdown import ShutdownPolicy, shutdown_config
 from pwtray.core._site import Site
 from pwtray.core._tasks import Supervisor
@@ -77,6 +78,7 @@ class Core:
     ups: UpsService
     actions: ActionService
     shutdown: ShutdownPolicy
+    schedules: ScheduleService
     notes: list[Note] = field(default_factory=list)
     log_path: Path | None = None
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
@@ -169,6 +171,7 @@ class Core:
             site, supervisor, ups, shutdown_config(loaded.settings, demo=cli.demo)
         )
         site.subscribe(shutdown.on_update)
+        schedules = ScheduleService(site, supervisor, schedules_from(loaded.settings.schedules))
         core = cls(
             cli,
             loaded.settings,
@@ -180,12 +183,18 @@ class Core:
             ups,
             actions,
             shutdown,
+            schedules,
             notes,
             log_path,
             stack,
         )
         holder.append(core)
         return core
+
+    def begin(self) -> None:
+        """Start the work that runs until quit: polling and the scheduled changes."""
+        self.site.start()
+        self.schedules.start()
 
     async def close(self) -> None:
         log.info("shutting down")
@@ -221,6 +230,7 @@ class Core:
         self.config = effective(settings, self.cli)
         self.site.apply(self.config)
         self.actions.apply(actions_config(settings))
+        self.schedules.apply(schedules_from(settings.schedules))
         self.shutdown.apply(shutdown_config(settings, demo=self.cli.demo))
         ups_problem = await self.ups.apply(ups_config(settings, self.cli.nut))
         return " ".join(p for p in (problem, ups_problem) if p) or None

@@ -340,6 +340,17 @@ def event_body(event: Event) -> str:
         return body
     if kind is EventKind.INTERNAL_ERROR:
         return INTERNAL_ERROR
+    if kind is EventKind.SCHEDULE_FAILED:
+        return (
+            f"The scheduled change “{data.get('name')}” ({data.get('change')}) could not be "
+            f"made: {data.get('why')}"
+        )
+    if kind is EventKind.SCHEDULE_MISSED:
+        due = clock_time(_number(event, "due") or event.at)
+        return (
+            f"The scheduled change “{data.get('name')}” ({data.get('change')}) was due at {due} "
+            "while this computer was asleep or off; it was not made late."
+        )
     if kind is EventKind.HISTORY_FAILING:
         return (
             f"{data.get('reason', '')} Monitoring and notifications go on; charts will have a gap."
@@ -372,6 +383,8 @@ EVENT_TITLES = {
     EventKind.RESUMED: "Back from sleep",
     EventKind.INTERNAL_ERROR: "pwtray hit an internal error",
     EventKind.HISTORY_FAILING: "History is not being recorded",
+    EventKind.SCHEDULE_FAILED: "A scheduled change failed",
+    EventKind.SCHEDULE_MISSED: "A scheduled change was missed",
     EventKind.ACTION_FAILED: "Action failed",
     EventKind.SHUTDOWN_PENDING: "Shutting down this computer",
     EventKind.SHUTDOWN_CANCELLED: "Shutdown cancelled",

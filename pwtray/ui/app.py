@@ -227,7 +227,7 @@ async def _main(
     if instance.server is not None:
         server = instance.server
         server.newConnection.connect(lambda: _on_second_instance(server, tray))
-    core.site.start()
+    core.begin()
     for note in core.notes:
         tray.show_message(note.title, note.body)
     if not core.site.configured:

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon
 
 from pwtray import __version__
@@ -132,6 +132,14 @@ class TrayController(QObject):
         menu.addSeparator()
         self.ack_action = menu.addAction("Acknowledge grid outage", self._acknowledge)
         self.ack_action.setVisible(False)
+        self.cancel_shutdown_action = menu.addAction(
+            "Cancel this computer's shutdown", self.cancel_shutdown
+        )
+        self.cancel_shutdown_action.setVisible(False)
+        self.start_action = menu.addAction("Start the Powerwalls…", self.ask_start_powerwalls)
+        self.start_action.setVisible(False)
+        self.schedule_menu = menu.addMenu("Scheduled changes")
+        self.schedule_menu.menuAction().setVisible(False)
         pause = menu.addMenu("Pause notifications")
         pause.addAction("For 1 hour", lambda: self.pause(3600))
         pause.addAction("Until tomorrow", self.pause_until_tomorrow)
@@ -247,6 +255,7 @@ class TrayController(QObject):
         self.ack_action.setVisible(
             self.notifier.outage_active and not self.notifier.outage_acknowledged
         )
+        self.start_action.setVisible(snapshot.sitemaster_running is False)
         if self.window is not None and self.window.isVisible():
             self.window.show_snapshot(snapshot, self._clock())
 
@@ -284,6 +293,43 @@ class TrayController(QObject):
         core = self.bridge.core
         if core is not None and core.shutdown.cancel():
             log.info("the user cancelled the shutdown")
+        self._show_shutdown()
+
+    def _show_shutdown(self) -> None:
+        core = self.bridge.core
+        counting = core is not None and core.shutdown.counting_down
+        self.cancel_shutdown_action.setVisible(counting)
+
+    def show_schedules(self) -> None:
+        """The next scheduled changes, in the menu (nothing when there are none)."""
+        core = self.bridge.core
+        upcoming = core.schedules.upcoming(3) if core is not None else []
+        self.schedule_menu.clear()
+        for due in upcoming:
+            self.schedule_menu.addAction(due.describe()).setEnabled(False)
+        self.schedule_menu.menuAction().setVisible(bool(upcoming))
+
+    def ask_start_powerwalls(self) -> None:
+        """Start the stopped Powerwalls, after a confirmation that says what happens."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "pwtray — Start the Powerwalls?",
+            "The Powerwalls are stopped: they neither supply the house nor charge, and an "
+            "outage now would leave the house dark. Starting them takes a few seconds; pwtray "
+            "follows until they run.",
+        )
+        start = box.addButton("Start the Powerwalls", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(
+            lambda button: self.start_powerwalls() if button is start else None
+        )
+        self.start_confirmation = box
+        box.open()
+
+    def start_powerwalls(self) -> None:
+        self.bridge.run(self.bridge.commands.start_powerwalls(), "starting the Powerwalls")
 
     def _balloon(self, intent: Intent) -> None:
         if isinstance(intent, Close):
@@ -312,6 +358,8 @@ class TrayController(QObject):
         self.notifier.tick()
         if not self.notifier.paused:
             self.resume_action.setEnabled(False)
+        self.show_schedules()
+        self._show_shutdown()
         if self._snapshot is not None:
             self.tray.setToolTip(tooltip(self._snapshot, self._clock(), self.units))
 

@@ -65,3 +65,45 @@ def test_a_saved_connection_starts_polling_and_preferences_apply_live(
         await core.close()
 
     qloop.run_until_complete(scenario())
+
+
+def test_the_tray_menu_lists_the_next_scheduled_changes(
+    qapp: QApplication, qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    from pwtray.settings import ScheduleEntry, Settings, save
+    from pwtray.ui.tray import TrayController
+
+    settings_path = tmp_path / "settings.toml"
+    entries = [
+        ScheduleEntry(name="Night", mode="backup", at="22:05"),
+        ScheduleEntry(name="Morning", reserve_percent=5.0, at="07:55"),
+    ]
+    save(Settings(schedules=entries), settings_path)
+
+    async def scenario() -> None:
+        core = await Core.start(
+            CliOptions(),
+            settings_path=settings_path,
+            data_folder=tmp_path / "data",
+            log_folder=tmp_path / "log",
+            secrets=SessionSecrets(),
+        )
+        bridge = Bridge(core.site, core)
+        tray = TrayController(
+            bridge,
+            Notifier(lambda intent: None),
+            on_quit=lambda: None,
+            on_refresh=lambda: None,
+            clock=lambda: 0.0,
+        )
+        tray.show_schedules()
+        shown = [a.text() for a in tray.schedule_menu.actions()]
+        assert tray.schedule_menu.menuAction().isVisible()
+        assert len(shown) == 3  # the next three, soonest first
+        assert any("Backup-only (Night)" in text for text in shown)
+        assert any("reserve 5 % (Morning)" in text for text in shown)
+        tray.hide()
+        bridge.close()
+        await core.close()
+
+    qloop.run_until_complete(scenario())

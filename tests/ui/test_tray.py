@@ -180,3 +180,17 @@ def test_pausing_says_until_when_and_resumes(tray: TrayController) -> None:
     tray.resume()
     assert tray.pause_text() == "Notifications are on."
     assert not tray.resume_action.isEnabled()
+
+
+def test_start_the_powerwalls_is_offered_only_while_they_are_stopped(
+    tray: TrayController,
+) -> None:
+    publish(tray, snapshot())
+    assert not tray.start_action.isVisible()
+    publish(tray, snapshot(connectivity=Connectivity.GATEWAY_STOPPED, sitemaster_running=False))
+    assert tray.start_action.isVisible()
+    tray.start_action.trigger()  # asks first: nothing is started without the user's yes
+    assert "neither supply the house nor charge" in tray.start_confirmation.text()
+    tray.start_confirmation.reject()
+    publish(tray, snapshot())
+    assert not tray.start_action.isVisible()
