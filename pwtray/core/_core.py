@@ -21,9 +21,9 @@ import msgspec
 import platformdirs
 
 from pwtray import __version__
-from pwtray.cloud import MemoryTokenStore, TokenStore
+from pwtray.cloud import CloudError, MemoryTokenStore, TokenStore
 from pwtray.core._actions import ActionService, actions_config
-from pwtray.core._cloud import CloudService, cloud_account
+from pwtray.core._cloud import CloudService, backfill_outages, cloud_account
 from pwtray.core._config import CliOptions, Config, Gateway, effective
 from pwtray.core._schedules import ScheduleService, schedules_from
 from pwtray.core._shutdown import ShutdownPolicy, shutdown_config
@@ -192,9 +192,23 @@ class Core:
         return core
 
     def begin(self) -> None:
-        """Start the work that runs until quit: polling and the scheduled changes."""
+        """Start the work that runs until quit: polling, the scheduled changes, and (once) the
+        outages Tesla saw while pwtray was not running."""
         self.site.start()
         self.schedules.start()
+        cloud, history = self.site.commands.cloud, self.site.history
+        if cloud is not None and cloud.connected and history is not None:
+            now = self.site.clock.wall()
+            self.supervisor.start(
+                "outage backfill", lambda: self._backfill(cloud, history, now), restart=False
+            )
+
+    @staticmethod
+    async def _backfill(cloud: CloudService, history: HistoryStore, now: float) -> None:
+        try:
+            await backfill_outages(cloud, history, now)
+        except CloudError as exc:  # the cloud is a bonus here: say why in the log, go on
+            log.warning("outages while pwtray was not running: not read (%s)", exc)
 
     async def close(self) -> None:
         log.info("shutting down")
