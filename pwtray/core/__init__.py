@@ -39,11 +39,13 @@ from pwtray.core._shutdown import (
 )
 from pwtray.core._site import Site
 from pwtray.core._status import StatusReading, read_status
-from pwtray.core._system_info import SECTIONS, Section, network_info
+from pwtray.core._system import SYSTEM_SECTIONS, explain_alert, network_info
+from pwtray.core._system_info import SECTIONS, Section
 from pwtray.core._tasks import Supervisor
 
 __all__ = [
     "SECTIONS",
+    "SYSTEM_SECTIONS",
     "ActionRun",
     "ActionService",
     "ActionSpec",
@@ -85,6 +87,7 @@ __all__ = [
     "default_backend",
     "diagnose",
     "effective",
+    "explain_alert",
     "join_command",
     "network_info",
     "one_shot_site",

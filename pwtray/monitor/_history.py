@@ -635,7 +635,7 @@ class HistoryStore:
         if overlap is not None:
             return False
         self._db.execute(
-            'INSERT INTO outages (start, "end", source) VALUES (?, ?, \'cloud\')', (start, end)
+            "INSERT INTO outages (start, \"end\", source) VALUES (?, ?, 'cloud')", (start, end)
         )
         return True
 
