@@ -78,9 +78,9 @@ async def test_old_firmware_is_recognised(sim_factory: SimFactory) -> None:
 
 
 async def test_network_info_reads_each_section(sim: Simulator) -> None:
-    async with client_for(sim) as gw:
-        async with time_passes(sim):  # the gateway's connectivity tests take some seconds
-            sections = {s.title: s for s in await network_info(gw)}
+    # The gateway's connectivity tests take some (simulated) seconds.
+    async with client_for(sim) as gw, time_passes(sim):
+        sections = {s.title: s for s in await network_info(gw)}
     assert list(sections) == ["Networks", "Wi-Fi", "Connectivity tests", "Site",
                               "Firmware and updates", "Registration", "Powerwalls"]  # fmt: skip
     assert {t: s.error for t, s in sections.items() if s.error} == {}
@@ -96,9 +96,9 @@ async def test_network_info_reads_each_section(sim: Simulator) -> None:
 
 async def test_a_section_that_fails_says_so_and_the_rest_show(sim: Simulator) -> None:
     sim.set_fault("malformed-json", paths="/api/site_info", rate=1.0)
-    async with client_for(sim) as gw:
-        async with time_passes(sim):  # the gateway's connectivity tests take some seconds
-            sections = {s.title: s for s in await network_info(gw)}
+    # The gateway's connectivity tests take some (simulated) seconds.
+    async with client_for(sim) as gw, time_passes(sim):
+        sections = {s.title: s for s in await network_info(gw)}
     site = sections["Site"]
     assert site.rows == []
     assert site.error is not None
@@ -108,9 +108,9 @@ async def test_a_section_that_fails_says_so_and_the_rest_show(sim: Simulator) ->
 
 async def test_old_firmware_shows_every_section_it_offers(sim_factory: SimFactory) -> None:
     sim = sim_factory(firmware="1.15.0")
-    async with client_for(sim) as gw:
-        async with time_passes(sim):  # the gateway's connectivity tests take some seconds
-            sections = {s.title: s for s in await network_info(gw)}
+    # The gateway's connectivity tests take some (simulated) seconds.
+    async with client_for(sim) as gw, time_passes(sim):
+        sections = {s.title: s for s in await network_info(gw)}
     assert {t: s.error for t, s in sections.items() if s.error} == {}
     assert dict(sections["Networks"].rows)["Connected to Tesla"] == "not reported"
     assert dict(sections["Firmware and updates"].rows)["Firmware"] == "1.15.0"
