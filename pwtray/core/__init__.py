@@ -42,6 +42,7 @@ from pwtray.core._status import StatusReading, read_status
 from pwtray.core._system import SYSTEM_SECTIONS, explain_alert, network_info
 from pwtray.core._system_info import SECTIONS, Section
 from pwtray.core._tasks import Supervisor
+from pwtray.core._ups import UpsClient, UpsState, check_ups
 
 __all__ = [
     "SECTIONS",
@@ -82,8 +83,11 @@ __all__ = [
     "StatusReading",
     "Supervisor",
     "Trigger",
+    "UpsClient",
+    "UpsState",
     "Via",
     "actions_config",
+    "check_ups",
     "default_backend",
     "diagnose",
     "effective",

@@ -42,6 +42,7 @@ from pwtray.settings import (
     SessionSecrets,
     Settings,
     load,
+    nut_account,
     private_folder,
     save,
     setup_logging,
@@ -237,16 +238,26 @@ class Core:
             )
         return None
 
-    async def apply_settings(self, settings: Settings) -> str | None:
-        """New preferences: saved, then applied to the running site and services at once."""
+    async def apply_settings(
+        self, settings: Settings, *, nut_password: str | None = None
+    ) -> str | None:
+        """New preferences: saved, then applied to the running site and services at once.
+        ``nut_password``: a new password for the NUT user, kept in the keyring only."""
         self.settings = settings
         problem = self.save_settings()
+        if nut_password is not None:
+            account = nut_account(settings.nut.username)
+            await asyncio.to_thread(self.secrets.set, account, nut_password)
+            if self.secrets.problem:
+                problem = " ".join(p for p in (problem, self.secrets.problem) if p)
         self.config = effective(settings, self.cli)
         self.site.apply(self.config)
         self.actions.apply(actions_config(settings))
         self.schedules.apply(schedules_from(settings.schedules))
         self.shutdown.apply(shutdown_config(settings, demo=self.cli.demo))
-        ups_problem = await self.ups.apply(ups_config(settings, self.cli.nut))
+        ups_problem = await self.ups.apply(
+            ups_config(settings, self.cli.nut), restart=nut_password is not None
+        )
         return " ".join(p for p in (problem, ups_problem) if p) or None
 
     async def apply_connection(self, connection: Connection, password: str | None) -> str | None:

@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from pwtray.core._actions import ActionRun, Outcome, Trigger
+from pwtray.core._ups import UpsState
 from pwtray.gateway import GatewayError, GridState, OperationMode
 from pwtray.kinds import EventKind
 from pwtray.monitor import Connectivity, Event, Flow, Snapshot, describe_duration
@@ -525,3 +526,20 @@ def _shutdown_body(event: Event) -> str:
             )
         return f"The Powerwall is{charge or ' low'}; pwtray asked the system to {verb} now."
     return f"{data.get('problem', 'The system refused.')}."
+
+
+def ups_state_text(state: UpsState) -> str:
+    """The NUT server in a sentence or two, for Preferences."""
+    if state.problem:
+        return f"✖ {state.problem}"
+    if not state.running:
+        return "Off."
+    follow = f"Clients monitor {state.ups_name}@<this computer's name or address>."
+    if not state.clients:
+        return f"Serving on {state.listen}. {follow} No client is connected now."
+    names = ", ".join(
+        f"{c.address} (as {c.username})" if c.username else f"{c.address} (reading only)"
+        for c in state.clients
+    )
+    count = len(state.clients)
+    return f"Serving on {state.listen}. {follow} Connected now ({count}): {names}."

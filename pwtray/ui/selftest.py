@@ -138,7 +138,7 @@ def _dialogs() -> str:
     for name in ("connection_dialog", "mode_dialog", "network_dialog"):
         importlib.import_module(f"pwtray.ui.{name}")
     wizard = SetupWizard(SessionSecrets(), on_done=lambda saved: None)
-    preferences = PreferencesDialog(Settings(), autostart=False, on_apply=lambda s, a: None)
+    preferences = PreferencesDialog(Settings(), autostart=False, on_apply=lambda chosen: None)
     drawn = [not w.grab().isNull() for w in (wizard, preferences)]
     proposal = wizard.find_page.range.text()
     for widget in (wizard, preferences):
