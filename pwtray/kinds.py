@@ -39,6 +39,8 @@ class EventKind(enum.Enum):
     HISTORY_FAILING = "history_failing"
     # what pwtray itself did about events (pwtray.core: actions and the shutdown policy)
     ACTION_FAILED = "action_failed"
+    SCHEDULE_FAILED = "schedule_failed"  # a scheduled change could not be made
+    SCHEDULE_MISSED = "schedule_missed"  # due while this computer slept, too long ago to make
     SHUTDOWN_PENDING = "shutdown_pending"  # the countdown runs: the user may cancel
     SHUTDOWN_CANCELLED = "shutdown_cancelled"
     SHUTDOWN_STARTED = "shutdown_started"  # the countdown ended: shutting down (or a dry run)

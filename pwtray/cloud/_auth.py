@@ -31,12 +31,13 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-
-import httpx
+from typing import TYPE_CHECKING
 
 from pwtray.cloud._exceptions import SignInFailedError
-from pwtray.cloud._http import make_http_client
 from pwtray.cloud._tokens import TokenManager, TokenStore
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 SCOPES = ("openid", "offline_access", "energy_device_data", "energy_cmds")
@@ -340,6 +341,8 @@ async def _client(
     if http is not None:
         yield http
         return
+    from pwtray.cloud._http import make_http_client  # imports httpx, 0.1 s
+
     client = make_http_client(ca_path)
     try:
         yield client

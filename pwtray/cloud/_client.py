@@ -16,9 +16,8 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
 import msgspec
 
 from pwtray.cloud._auth import DEFAULT_AUTH_URL, DEFAULT_CLOUD_URL
@@ -59,6 +58,9 @@ from pwtray.cloud._models import (
     SiteInfo,
 )
 from pwtray.cloud._tokens import RateLimit, TokenManager, TokenStore
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -16,15 +16,16 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from pwtray.cloud._exceptions import (
     CloudCertificateError,
     CloudProtocolError,
     CloudUnreachableError,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 MAX_REPLY_BYTES = 4 * 1024 * 1024  # a year of calendar_history fits many times over
 DEFAULT_RETRY_AFTER_S = 60.0
@@ -69,6 +70,8 @@ def make_http_client(
     ca_path: str | Path | None = None, timeouts: CloudTimeouts = DEFAULT_TIMEOUTS
 ) -> httpx.AsyncClient:
     """One client for both Tesla hosts (sign-in and Fleet API): keep-alive, HTTP/2 offered."""
+    import httpx  # here, not at the top: httpx takes 0.1 s to import
+
     return httpx.AsyncClient(
         verify=tls_context(ca_path),
         http2=True,
@@ -87,6 +90,8 @@ async def send(
     **kwargs: Any,
 ) -> Reply:
     """Send one request; read at most MAX_REPLY_BYTES; map transport failures."""
+    import httpx  # loaded already: ``http`` is an httpx client
+
     host = httpx.URL(url).host
     try:
         async with http.stream(method, url, **kwargs) as response:
@@ -105,6 +110,8 @@ async def send(
 
 
 def _transport_error(host: str, exc: httpx.TransportError) -> CloudUnreachableError:
+    import httpx
+
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, ssl.SSLCertVerificationError):

@@ -19,9 +19,8 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import httpx
 import msgspec
 
 from pwtray.cloud._exceptions import (
@@ -35,6 +34,9 @@ from pwtray.cloud._exceptions import (
 )
 from pwtray.cloud._http import Reply, retry_after_s, send
 from pwtray.cloud._models import OAuthError, TokenGrant
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 TOKEN_PATH = "/oauth2/v3/token"  # noqa: S105 - a URL path, not a password

@@ -40,11 +40,14 @@ from pwtray.core._shutdown import (
 )
 from pwtray.core._site import Site
 from pwtray.core._status import StatusReading, read_status
-from pwtray.core._system_info import SECTIONS, Section, network_info
+from pwtray.core._system import SYSTEM_SECTIONS, explain_alert, network_info
+from pwtray.core._system_info import SECTIONS, Section
 from pwtray.core._tasks import Supervisor
+from pwtray.core._ups import UpsClient, UpsState, check_ups
 
 __all__ = [
     "SECTIONS",
+    "SYSTEM_SECTIONS",
     "ActionRun",
     "ActionService",
     "ActionSpec",
@@ -82,11 +85,15 @@ __all__ = [
     "StatusReading",
     "Supervisor",
     "Trigger",
+    "UpsClient",
+    "UpsState",
     "Via",
     "actions_config",
+    "check_ups",
     "default_backend",
     "diagnose",
     "effective",
+    "explain_alert",
     "join_command",
     "network_info",
     "one_shot_site",

@@ -29,6 +29,7 @@ from pwtray.cloud import (
 )
 from pwtray.core._config import CliOptions
 from pwtray.gateway import OperationMode
+from pwtray.monitor import HistoryStore
 from pwtray.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -155,3 +156,24 @@ class CloudService:
         client, self._client = self._client, None
         if client is not None:
             await client.aclose()
+
+
+UNWATCHED_GAP_S = 600.0  # pwtray was away this long: ask Tesla what happened meanwhile
+
+
+async def backfill_outages(cloud: CloudService, history: HistoryStore, now: float) -> int:
+    """Outages while pwtray was not running, from Tesla's calendar history, into the outage log
+    (marked as told by the cloud). One request, at start, only when there is a gap to fill and
+    a Tesla account is connected. Returns how many were added."""
+    last = history.last_reading_at()
+    if last is None or now - last < UNWATCHED_GAP_S or not cloud.connected:
+        return 0
+    events = await cloud.backup_events(last, now)
+    added = 0
+    for event in events:
+        start, end = event.start.timestamp(), event.end.timestamp()
+        if end > last and start < now and history.add_unwatched_outage(start, end):
+            added += 1
+    if added:
+        log.info("%d outage(s) while pwtray was not running, as Tesla's cloud reports", added)
+    return added

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pwtray.core._cloud import CloudService, NoCloudAccountError
-from pwtray.core._system_info import Section, read_section
+from pwtray.core._system import read_section
+from pwtray.core._system_info import Section
 from pwtray.gateway import (
     GatewayError,
     GridState,

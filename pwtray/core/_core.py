@@ -23,15 +23,17 @@ import msgspec
 import platformdirs
 
 from pwtray import __version__
-from pwtray.cloud import MemoryTokenStore, TokenStore
+from pwtray.cloud import CloudError, MemoryTokenStore, TokenStore
 from pwtray.core._actions import ActionService, actions_config
-from pwtray.core._cloud import CloudService, cloud_account
+from pwtray.core._cloud import CloudService, backfill_outages, cloud_account
 from pwtray.core._config import CliOptions, Config, Gateway, effective
 from pwtray.core._passwords import Passwords
+from pwtray.core._schedules import ScheduleService, schedules_from
 from pwtray.core._shutdown import ShutdownPolicy, shutdown_config
 from pwtray.core._site import Site
 from pwtray.core._tasks import Supervisor
 from pwtray.core._ups import UpsService, ups_config
+from pwtray.core.words import keyring_text
 from pwtray.gateway import GatewayAddress, normalize_fingerprint
 from pwtray.monitor import SYSTEM_CLOCK, Clock, HistoryStore, HistoryUnavailableError
 from pwtray.settings import (
@@ -44,6 +46,7 @@ from pwtray.settings import (
     SessionSecrets,
     Settings,
     load,
+    nut_account,
     private_folder,
     save,
     setup_logging,
@@ -80,6 +83,7 @@ class Core:
     ups: UpsService
     actions: ActionService
     shutdown: ShutdownPolicy
+    schedules: ScheduleService
     notes: list[Note] = field(default_factory=list)
     log_path: Path | None = None
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
@@ -170,6 +174,7 @@ class Core:
             site, supervisor, ups, shutdown_config(loaded.settings, demo=cli.demo)
         )
         site.subscribe(shutdown.on_update)
+        schedules = ScheduleService(site, supervisor, schedules_from(loaded.settings.schedules))
         core = cls(
             cli,
             loaded.settings,
@@ -181,6 +186,7 @@ class Core:
             ups,
             actions,
             shutdown,
+            schedules,
             notes,
             log_path,
             stack,
@@ -201,6 +207,25 @@ class Core:
         ups_problem = await self.ups.apply(ups_config(self.settings, self.cli.nut))
         if ups_problem:
             self.notes.append(Note("NUT server not started", ups_problem))
+
+    def begin(self) -> None:
+        """Start the work that runs until quit: polling, the scheduled changes, and (once) the
+        outages Tesla saw while pwtray was not running."""
+        self.site.start()
+        self.schedules.start()
+        cloud, history = self.site.commands.cloud, self.site.history
+        if cloud is not None and cloud.connected and history is not None:
+            now = self.site.clock.wall()
+            self.supervisor.start(
+                "outage backfill", lambda: self._backfill(cloud, history, now), restart=False
+            )
+
+    @staticmethod
+    async def _backfill(cloud: CloudService, history: HistoryStore, now: float) -> None:
+        try:
+            await backfill_outages(cloud, history, now)
+        except CloudError as exc:  # the cloud is a bonus here: say why in the log, go on
+            log.warning("outages while pwtray was not running: not read (%s)", exc)
 
     async def close(self) -> None:
         log.info("shutting down")
@@ -234,15 +259,26 @@ class Core:
             )
         return None
 
-    async def apply_settings(self, settings: Settings) -> str | None:
-        """New preferences: saved, then applied to the running site and services at once."""
+    async def apply_settings(
+        self, settings: Settings, *, nut_password: str | None = None
+    ) -> str | None:
+        """New preferences: saved, then applied to the running site and services at once.
+        ``nut_password``: a new password for the NUT user, kept in the keyring only."""
         self.settings = settings
         problem = self.save_settings()
+        if nut_password is not None:
+            await self.passwords.set(nut_account(settings.nut.username), nut_password)
+            if self.passwords.problem is not None:
+                keyring = keyring_text(self.passwords.problem)
+                problem = " ".join(p for p in (problem, keyring) if p)
         self.config = effective(settings, self.cli)
         self.site.apply(self.config)
         self.actions.apply(actions_config(settings))
+        self.schedules.apply(schedules_from(settings.schedules))
         self.shutdown.apply(shutdown_config(settings, demo=self.cli.demo))
-        ups_problem = await self.ups.apply(ups_config(settings, self.cli.nut))
+        ups_problem = await self.ups.apply(
+            ups_config(settings, self.cli.nut), restart=nut_password is not None
+        )
         return " ".join(p for p in (problem, ups_problem) if p) or None
 
     async def apply_connection(self, connection: Connection, password: str | None) -> str | None:

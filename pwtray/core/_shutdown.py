@@ -181,6 +181,10 @@ class ShutdownPolicy:
     def state(self) -> ShutdownState:
         return self._state
 
+    @property
+    def counting_down(self) -> bool:
+        return self._state.phase is Phase.COUNTDOWN
+
     def seconds_left(self) -> float | None:
         """Of the countdown, if one runs."""
         deadline = self._state.deadline

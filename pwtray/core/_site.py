@@ -116,6 +116,7 @@ class Site:
     def apply(self, config: Config) -> None:
         """New preferences: schedule, thresholds and retention take effect at once."""
         self.config = config
+        self._client.login_pause_s = config.schedule.fast_s  # at most one login per poll
         self.poller.schedule = config.schedule
         self.poller.settings = config.events
         if self.history is not None:
@@ -135,13 +136,17 @@ class Site:
         self.start()
 
     def _client_for(self, gateway: Gateway, password: str | None) -> GatewayClient:
-        return make_client(
+        client = make_client(
             gateway.host or "127.0.0.1:9",  # not set up: never polled
             password=password,
             email=gateway.email,
             fingerprint=gateway.fingerprint,
             keep_session=self._keep_session,
         )
+        # After a login that failed for any reason but the password, no new one for a whole
+        # poll interval: the monitor sends at most one login per cycle, whatever fails.
+        client.login_pause_s = self.config.schedule.fast_s
+        return client
 
     @staticmethod
     async def _close(client: GatewayClient) -> None:

@@ -4,13 +4,12 @@ and the others still show."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from pwtray.core._codes import readable
-from pwtray.gateway import EndpointNotSupportedError, GatewayClient, GatewayError
+from pwtray.gateway import EndpointNotSupportedError, GatewayClient
 
 Rows = list[tuple[str, str]]
 INTERFACES = {"EthType": "Ethernet", "WifiType": "Wi-Fi", "GsmType": "Cellular"}
@@ -150,18 +149,3 @@ SECTIONS: tuple[tuple[str, Callable[[GatewayClient], Awaitable[Rows]]], ...] = (
     ("Registration", _registration),
     ("Powerwalls", _powerwalls),
 )
-
-
-async def read_section(gw: GatewayClient, title: str) -> Section:
-    reader = dict(SECTIONS)[title]
-    try:
-        return Section(title, await reader(gw))
-    except EndpointNotSupportedError as exc:
-        return Section(title, error=str(exc))
-    except GatewayError as exc:
-        return Section(title, error=f"Could not read this: {exc}")
-
-
-async def network_info(gw: GatewayClient) -> list[Section]:
-    """All sections, read concurrently; each one independent of the others."""
-    return list(await asyncio.gather(*(read_section(gw, title) for title, _ in SECTIONS)))

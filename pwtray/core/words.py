@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from pwtray.core._actions import ActionRun, Outcome, Trigger
 from pwtray.core._codes import readable as readable  # said here, kept in a leaf module
+from pwtray.core._ups import UpsState
 from pwtray.gateway import GatewayError, GridState, OperationMode
 from pwtray.kinds import EventKind
 from pwtray.monitor import Connectivity, Event, Flow, Snapshot, describe_duration
@@ -383,6 +384,17 @@ def event_body(event: Event) -> str:
         return body
     if kind is EventKind.INTERNAL_ERROR:
         return INTERNAL_ERROR
+    if kind is EventKind.SCHEDULE_FAILED:
+        return (
+            f"The scheduled change “{data.get('name')}” ({data.get('change')}) could not be "
+            f"made: {data.get('why')}"
+        )
+    if kind is EventKind.SCHEDULE_MISSED:
+        due = clock_time(_number(event, "due") or event.at)
+        return (
+            f"The scheduled change “{data.get('name')}” ({data.get('change')}) was due at {due} "
+            "while this computer was asleep or off; it was not made late."
+        )
     if kind is EventKind.HISTORY_FAILING:
         return (
             f"{data.get('reason', '')} Monitoring and notifications go on; charts will have a gap."
@@ -415,6 +427,8 @@ EVENT_TITLES = {
     EventKind.RESUMED: "Back from sleep",
     EventKind.INTERNAL_ERROR: "pwtray hit an internal error",
     EventKind.HISTORY_FAILING: "History is not being recorded",
+    EventKind.SCHEDULE_FAILED: "A scheduled change failed",
+    EventKind.SCHEDULE_MISSED: "A scheduled change was missed",
     EventKind.ACTION_FAILED: "Action failed",
     EventKind.SHUTDOWN_PENDING: "Shutting down this computer",
     EventKind.SHUTDOWN_CANCELLED: "Shutdown cancelled",
@@ -555,3 +569,20 @@ def _shutdown_body(event: Event) -> str:
             )
         return f"The Powerwall is{charge or ' low'}; pwtray asked the system to {verb} now."
     return f"{data.get('problem', 'The system refused.')}."
+
+
+def ups_state_text(state: UpsState) -> str:
+    """The NUT server in a sentence or two, for Preferences."""
+    if state.problem:
+        return f"✖ {state.problem}"
+    if not state.running:
+        return "Off."
+    follow = f"Clients monitor {state.ups_name}@<this computer's name or address>."
+    if not state.clients:
+        return f"Serving on {state.listen}. {follow} No client is connected now."
+    names = ", ".join(
+        f"{c.address} (as {c.username})" if c.username else f"{c.address} (reading only)"
+        for c in state.clients
+    )
+    count = len(state.clients)
+    return f"Serving on {state.listen}. {follow} Connected now ({count}): {names}."

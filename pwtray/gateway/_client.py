@@ -45,12 +45,12 @@ import re
 import socket
 import ssl
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
 import msgspec
 
 from pwtray import __version__
@@ -76,7 +76,6 @@ from pwtray.gateway._http import (
     ConnectFailedError,
     ConnectionCutError,
     Http11Transport,
-    HttpxTransport,
     Limits,
     MalformedReplyError,
     Reply,
@@ -87,6 +86,9 @@ from pwtray.gateway._http import (
 )
 from pwtray.gateway._scale import api_to_app, app_to_api
 from pwtray.gateway._tls import PinnedContext, find_mismatch, pinned_context
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +176,8 @@ def make_http_client(
 ) -> httpx.AsyncClient:
     """An httpx client set up as a gateway needs (pinned, no proxy, no redirects), for callers
     that inject one with ``GatewayClient(http=...)``; by default the client uses its own pool."""
+    import httpx  # here, not at the top: httpx takes 0.1 s to import
+
     return httpx.AsyncClient(
         verify=context,
         timeout=httpx.Timeout(timeouts.read_s, connect=timeouts.connect_s, pool=timeouts.connect_s),
@@ -225,15 +229,16 @@ class GatewayClient:
         self._limits = limits
         self._timeouts = timeouts
         if transport is None:
-            transport = (
-                HttpxTransport(http, limits=limits)
-                if http is not None
-                else Http11Transport(
+            if http is not None:
+                from pwtray.gateway._httpx import HttpxTransport  # imports httpx
+
+                transport = HttpxTransport(http, limits=limits)
+            else:
+                transport = Http11Transport(
                     None if self.address.plain else self._context,
                     limits=limits,
                     max_connections=max_connections,
                 )
-            )
             self._owns_transport = http is None
         else:
             self._owns_transport = False
@@ -407,7 +412,7 @@ class GatewayClient:
         return await self._get("/api/solars/brands", list[str])
 
     async def solar_brand_models(self, brand: str) -> list[str]:
-        path = "/api/solars/brands/" + httpx.URL(brand).raw_path.decode()
+        path = "/api/solars/brands/" + urllib.parse.quote(brand, safe="")
         return await self._get(path, list[str], protected=True)
 
     async def generators(self) -> m.Generators:
@@ -1033,6 +1038,9 @@ _NOT_TLS = frozenset(
     {"WRONG_VERSION_NUMBER", "HTTP_REQUEST", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG"}
 )
 
+# httpx's names for a cut connection, matched by name so that httpx is not imported for them.
+_CUT_BY_HTTPX = frozenset({"RemoteProtocolError", "ReadError", "WriteError"})
+
 
 def _reason(exc: BaseException) -> str:
     """Why a connection failed, in a few words, from the most specific cause in the chain."""
@@ -1052,7 +1060,7 @@ def _reason(exc: BaseException) -> str:
         ):
             return "network unreachable"
         current = current.__cause__ or current.__context__
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+    if isinstance(exc, ConnectionCutError) or type(exc).__name__ in _CUT_BY_HTTPX:
         return "the connection was cut"
     if "refused" in str(exc).lower():
         return "connection refused"

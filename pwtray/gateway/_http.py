@@ -14,8 +14,8 @@ unasked, keep-alive reuse, at most N connections — in one protocol object per 
 TLS is asyncio's, with the pinned context of :mod:`pwtray.gateway._tls`: the fingerprint is
 compared inside the handshake, so a changed certificate gets no request at all.
 
-:class:`HttpxTransport` carries the same contract over an injected ``httpx.AsyncClient``
-(tests hand it an ``httpx.MockTransport``; STYLE.md habit 4).
+``pwtray.gateway._httpx`` carries the same contract over an injected ``httpx.AsyncClient``,
+imported only by a caller that hands one in (httpx costs 0.1 s to import).
 
 The errors here are this module's own (:class:`HttpError`); ``_client`` turns them into
 ``GatewayError``\\ s that name the gateway and the endpoint. No Qt, nothing from ``monitor``.
@@ -30,8 +30,6 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
-
-import httpx
 
 from pwtray.gateway._address import url_host
 
@@ -615,83 +613,3 @@ class Http11Transport:
                     connection.abort()
             if pending:
                 await asyncio.wait(pending, timeout=1.0)
-
-
-# ---------------------------------------------------------------------- over an httpx client
-class HttpxTransport:
-    """The same contract over an injected ``httpx.AsyncClient`` (tests: ``httpx.MockTransport``).
-
-    The client's own timeouts still apply; the deadline and the caps of :class:`Limits` are
-    added on top. Its cookie jar is emptied after every reply: sessions are sent explicitly.
-    """
-
-    def __init__(self, http: httpx.AsyncClient, *, limits: Limits = Limits()) -> None:
-        self.http = http
-        self._limits = limits
-
-    async def request(
-        self,
-        method: str,
-        target: Target,
-        path: str,
-        headers: Sequence[tuple[str, str]],
-        body: bytes | None,
-        *,
-        deadline: float,
-        connect_s: float,
-        reply_s: float,
-    ) -> Reply:
-        url = f"https://{target.host_header}{path}"
-        extensions = {"sni_hostname": target.sni} if target.sni else None
-        cap = self._limits.reply_bytes
-        received = 0
-        chunks: list[bytes] = []
-        certificate: bytes | None = None
-        try:
-            async with asyncio.timeout_at(
-                min(deadline, asyncio.get_running_loop().time() + reply_s)
-            ):
-                async with self.http.stream(
-                    method, url, content=body, headers=list(headers), extensions=extensions
-                ) as response:
-                    stream = response.extensions.get("network_stream")
-                    ssl_object = stream.get_extra_info("ssl_object") if stream else None
-                    if ssl_object is not None:
-                        certificate = ssl_object.getpeercert(binary_form=True)
-                    try:
-                        chunks.append(response.content)  # a reply made in memory (a mock)
-                        received = len(response.content)
-                    except httpx.ResponseNotRead:
-                        async for chunk in response.aiter_raw():
-                            received += len(chunk)
-                            if received > cap:
-                                raise TooLargeError("body", cap) from None
-                            chunks.append(chunk)
-                    if received > cap:
-                        raise TooLargeError("body", cap)
-        except TimeoutError:
-            raise TimedOutError("body" if received else "reply", received) from None
-        except httpx.TimeoutException as exc:
-            if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
-                raise TimedOutError("connect", 0) from exc
-            raise TimedOutError("body" if received else "reply", received) from exc
-        except httpx.ConnectError as exc:
-            raise ConnectFailedError(exc) from exc
-        except httpx.TransportError as exc:
-            raise ConnectionCutError(received) from exc
-        finally:
-            self.http.cookies.clear()
-        fields: dict[str, str] = {}
-        for name, value in response.headers.multi_items():
-            if name != "set-cookie":
-                fields[name] = f"{fields[name]}, {value}" if name in fields else value
-        return Reply(
-            response.status_code,
-            fields,
-            tuple(response.headers.get_list("set-cookie")),
-            decompress(b"".join(chunks), fields.get("content-encoding"), cap),
-            certificate,
-        )
-
-    async def aclose(self) -> None:
-        await self.http.aclose()

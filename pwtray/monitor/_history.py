@@ -67,6 +67,9 @@ MIGRATIONS: list[list[str]] = [
             ts INTEGER PRIMARY KEY, n INTEGER NOT NULL, soe REAL, soe_min REAL, site_w REAL,
             battery_w REAL, load_w REAL, solar_w REAL, off_grid REAL) WITHOUT ROWID""",
     ],
+    [  # 3: outages pwtray did not watch itself (told by Tesla's cloud while it was not running)
+        "ALTER TABLE outages ADD COLUMN source TEXT NOT NULL DEFAULT 'watched'",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 ROLL_GRACE_S = 120.0
@@ -215,6 +218,11 @@ class Outage:
     lowest_soe: float | None
     energy_used_wh: float | None  # what the home used during the outage
     battery_supplied_wh: float | None
+    source: str = "watched"  # "watched" by pwtray, or "cloud": told by Tesla afterwards
+
+    @property
+    def watched(self) -> bool:
+        return self.source == "watched"
 
     @property
     def duration_s(self) -> float | None:
@@ -641,7 +649,7 @@ class HistoryStore:
     def outages(self, start: float = 0.0, end: float = math.inf) -> list[Outage]:
         rows = self._db.execute(
             'SELECT start, "end", lowest_soe, start_load_wh, end_load_wh, start_discharged_wh, '
-            'end_discharged_wh FROM outages WHERE coalesce("end", ?) >= ? AND start < ? '
+            'end_discharged_wh, source FROM outages WHERE coalesce("end", ?) >= ? AND start < ? '
             "ORDER BY start",
             (math.inf if end == math.inf else end, start, end),
         ).fetchall()
@@ -652,9 +660,28 @@ class HistoryStore:
                 lowest_soe=row[2],
                 energy_used_wh=None if row[3] is None or row[4] is None else row[4] - row[3],
                 battery_supplied_wh=None if row[5] is None or row[6] is None else row[6] - row[5],
+                source=row[7],
             )
             for row in rows
         ]
+
+    def add_unwatched_outage(self, start: float, end: float) -> bool:
+        """An outage pwtray did not see (it was not running), as Tesla's cloud tells it; kept
+        unless it overlaps one already in the log. True if it was added."""
+        overlap = self._db.execute(
+            'SELECT 1 FROM outages WHERE start < ? AND coalesce("end", ?) > ?', (end, end, start)
+        ).fetchone()
+        if overlap is not None:
+            return False
+        self._db.execute(
+            "INSERT INTO outages (start, \"end\", source) VALUES (?, ?, 'cloud')", (start, end)
+        )
+        return True
+
+    def last_reading_at(self) -> float | None:
+        """When the newest reading was stored (None: the history is empty)."""
+        row = self._db.execute("SELECT max(ts) FROM samples").fetchone()
+        return float(row[0]) if row and row[0] is not None else None
 
     def grid_since(self) -> tuple[float | None, float | None]:
         """(start of the outage still open in the log, end of the last finished one)."""

@@ -127,6 +127,47 @@ class Shutdown(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     dry_run: bool = False  # record what would have happened instead of doing it
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class ScheduleEntry(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A scheduled change (``[[schedules]]``): recurring with ``at`` ("22:05") on ``days``
+    (all when empty), or one-shot from ``start`` (now when empty) ``until`` a time (ISO 8601),
+    after which the Powerwall goes back to what it had."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    mode: Literal["", "self_consumption", "autonomous", "backup"] = ""
+    reserve_percent: Percent | None = None
+    at: str = ""  # recurring: HH:MM, local time
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = msgspec.field(
+        default_factory=list
+    )
+    start: str = ""  # one-shot: ISO 8601 (empty: when pwtray reads it)
+    until: str = ""  # one-shot: ISO 8601
+    window_min: Annotated[float, msgspec.Meta(ge=1.0, le=1440.0)] = 60.0
+
+    def __post_init__(self) -> None:
+        where = f"in the schedule “{self.name}”"
+        if not self.mode and self.reserve_percent is None:
+            raise msgspec.ValidationError(f"a mode or a reserve is needed {where}")
+        if bool(self.at) == bool(self.until):
+            raise msgspec.ValidationError(
+                f"give either `at` (a daily time) or `until` (a one-off end) {where}"
+            )
+        if self.at:
+            hour, _, minute = self.at.partition(":")
+            if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+                raise msgspec.ValidationError(f"`at` is a time like 22:05, not {self.at!r} {where}")
+        for label, text in (("start", self.start), ("until", self.until)):
+            if text:
+                try:
+                    dt.datetime.fromisoformat(text)
+                except ValueError:
+                    raise msgspec.ValidationError(
+                        f"`{label}` is a date and time like 2026-12-24T07:00, not {text!r} {where}"
+                    ) from None
+
+
 class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     schema: int = SCHEMA
     connection: Connection = msgspec.field(default_factory=Connection)
@@ -138,6 +179,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     cloud: Cloud = msgspec.field(default_factory=Cloud)
     actions: Actions = msgspec.field(default_factory=Actions)
     shutdown: Shutdown = msgspec.field(default_factory=Shutdown)
+    schedules: list[ScheduleEntry] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.notifications.muted) - set(NOTIFICATION_KINDS))
@@ -238,17 +280,22 @@ def dumps(settings: Settings) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _table(lines: list[str], name: str, table: dict[str, Any]) -> None:
+def _table(lines: list[str], name: str, table: dict[str, Any], *, array: bool = False) -> None:
     if name:
-        lines.extend(("", f"[{name}]"))
-    inner = []
+        lines.extend(("", f"[[{name}]]" if array else f"[{name}]"))
+    inner: list[tuple[str, dict[str, Any], bool]] = []
     for key, value in table.items():
+        full = f"{name}.{key}" if name else key
+        if value is None:
+            continue  # TOML has no null: an absent key is the default (None)
         if isinstance(value, dict):
-            inner.append((f"{name}.{key}" if name else key, value))
+            inner.append((full, value, False))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            inner.extend((full, item, True) for item in value)
         else:
             lines.append(f"{key} = {_value(value)}")
-    for inner_name, inner_table in inner:
-        _table(lines, inner_name, inner_table)
+    for inner_name, inner_table, is_array in inner:
+        _table(lines, inner_name, inner_table, array=is_array)
 
 
 def _value(value: Any) -> str:

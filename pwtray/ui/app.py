@@ -17,6 +17,7 @@ import stat
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 import qasync
@@ -26,13 +27,17 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from pwtray.core import CliOptions, Core
+from pwtray.core.notify import Notifier
 from pwtray.ui.bridge import Bridge
 from pwtray.ui.controller import Controller
-from pwtray.ui.notifications import Notifier
 from pwtray.ui.tray import TrayController
+
+if TYPE_CHECKING:
+    from pwtray.ui.freedesktop import DesktopNotifications
 
 log = logging.getLogger(__name__)
 EXIT_NO_DESKTOP = 12  # the CLI's table: no desktop to show the tray app on
+DESKTOP_ENTRY = "io.github.pwtray"  # packaging/linux/io.github.pwtray.desktop
 NO_TRAY = (
     "This desktop has no system tray (no StatusNotifierItem host and no XEmbed tray), so "
     "pwtray shows its window instead of an icon; closing the window quits pwtray. "
@@ -130,7 +135,7 @@ def run_app(cli: CliOptions, *, settings_path: Path | None = None) -> int:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("pwtray")
-    app.setDesktopFileName("io.github.pwtray")
+    app.setDesktopFileName(DESKTOP_ENTRY)
     app.setWindowIcon(_app_icon())
     sys.excepthook = _log_unhandled  # an error in a Qt slot goes to the log, not only stderr
     app.setQuitOnLastWindowClosed(False)
@@ -150,15 +155,33 @@ def run_app(cli: CliOptions, *, settings_path: Path | None = None) -> int:
         instance.release()
 
 
+def _icon_png(size: int) -> Path:
+    """The app icon's PNG beside the bundle or in the source tree (it may not exist)."""
+    root = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2]))
+    return root / "resources" / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "pwtray.png"
+
+
 def _app_icon() -> QIcon:
     """The installed theme icon, else the PNGs beside the bundle or in the source tree."""
-    root = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2]))
     bundled = QIcon()
     for size in (16, 24, 32, 48, 64, 128, 256):
-        png = root / "resources" / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "pwtray.png"
-        if png.exists():
-            bundled.addFile(str(png))
+        if _icon_png(size).exists():
+            bundled.addFile(str(_icon_png(size)))
     return QIcon.fromTheme("pwtray", bundled)
+
+
+def _desktop_notifications() -> DesktopNotifications | None:
+    """The freedesktop notification client, where desktops have one (not Windows or macOS,
+    whose trays show native notifications through Qt)."""
+    if sys.platform in ("win32", "darwin"):
+        return None
+    from pwtray.ui.freedesktop import DesktopNotifications
+
+    # The notification shows pwtray's icon, never a stock one: by theme name once installed,
+    # else the PNG beside the bundle or in the source tree.
+    png = _icon_png(48)
+    app_icon = "pwtray" if QIcon.hasThemeIcon("pwtray") else png.as_uri() if png.exists() else ""
+    return DesktopNotifications(app_icon=app_icon, desktop_entry=DESKTOP_ENTRY)
 
 
 def _log_unhandled(kind: type[BaseException], value: BaseException, tb: object) -> None:
@@ -183,8 +206,9 @@ async def _main(
     core = await Core.start(cli, settings_path=settings_path, unlock=False)
     bridge = Bridge(core.site, core)
     tray: TrayController | None = None
-    notifier = Notifier(lambda notice: tray.show_notice(notice) if tray else None)
+    notifier = Notifier(lambda intent: tray.deliver(intent) if tray else None)
     controller = Controller(core, bridge, notifier)
+    desktop_notifications = _desktop_notifications()
     tray = TrayController(
         bridge,
         notifier,
@@ -193,7 +217,11 @@ async def _main(
         clock=time.time,
         history=core.site.history,
         actions=controller.actions(),
+        desktop_notifications=desktop_notifications,
     )
+    starting = None
+    if desktop_notifications is not None:  # connects while the tray item registers
+        starting = asyncio.ensure_future(desktop_notifications.start())
     controller.tray = tray
     controller.apply_live()
     if instance.server is not None:
@@ -206,7 +234,7 @@ async def _main(
             await core.unlock()
         except Exception:  # monitoring starts whatever the keyring did (logged, not swallowed)
             log.exception("reading the keyring failed; monitoring without a stored password")
-        core.site.start()
+        core.begin()
         for note in core.notes:
             tray.show_message(note.title, note.body)
         if not core.site.configured:
@@ -225,6 +253,9 @@ async def _main(
         await quit_event.wait()
     finally:
         controller.close_dialogs()
+        if desktop_notifications is not None and starting is not None:
+            await starting
+            await desktop_notifications.aclose()  # takes pwtray's notifications off the screen
         tray.hide()
         bridge.close()
         wake.stop()

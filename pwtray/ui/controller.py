@@ -12,14 +12,15 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QWidget
 
 from pwtray.core import Core
+from pwtray.core.notify import DEFAULT_KINDS, Notifier
 from pwtray.core.words import Units, keyring_text
-from pwtray.settings import Settings, autostart
+from pwtray.settings import autostart
 from pwtray.ui.bridge import Bridge
-from pwtray.ui.notifications import DEFAULT_KINDS, Notifier
 from pwtray.ui.tray import TrayController
 
 if TYPE_CHECKING:  # the dialogs load when first opened: the tray starts without them
     from pwtray.ui.connection_dialog import Saved
+    from pwtray.ui.preferences_dialog import Chosen
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +52,13 @@ class Controller:
                 Units(kilo=display.kilo, decimals=display.decimals), display.reduce_motion
             )
 
-    def apply_preferences(self, settings: Settings, start_at_login: bool) -> None:
+    def apply_preferences(self, chosen: Chosen) -> None:
+        start_at_login = chosen.start_at_login
+
         async def apply() -> None:
-            problem = await self.core.apply_settings(settings)
+            problem = await self.core.apply_settings(
+                chosen.settings, nut_password=chosen.nut_password
+            )
             if problem:
                 self._tell("Not every preference took effect", problem)
             self.apply_live()
@@ -140,6 +145,7 @@ class Controller:
                 on_apply=self.apply_preferences,
                 pause=self.pause,
                 test_action=self.core.actions.test,
+                ups_state=self.core.ups.state,
             ),
         )
 

@@ -1,7 +1,8 @@
 """``pwtray --selftest``: can this installation run? Used by packaging and support.
 
-Checks the imports, paints every icon state, looks for a system tray, makes an HTTPS request to
-an embedded simulator through the real client, and asks the keyring which backend it has.
+Checks the imports, paints every icon state, looks for a system tray and the desktop's
+notification service, makes an HTTPS request to an embedded simulator through the real client,
+and asks the keyring which backend it has.
 Prints one line per check; exits 0 when every required check passed.
 """
 
@@ -55,6 +56,7 @@ def run_selftest() -> int:
     check("dialogs", True, _dialogs)
     check("icon painting", True, _icons)
     check("system tray", False, _tray)
+    check("notification service", False, _notifications)
     check("HTTPS to the built-in simulator", True, _https)
     check("keyring", False, _keyring)
     del app
@@ -137,7 +139,7 @@ def _dialogs() -> str:
     for name in ("connection_dialog", "mode_dialog", "network_dialog"):
         importlib.import_module(f"pwtray.ui.{name}")
     wizard = SetupWizard(Passwords(SessionSecrets()), on_done=lambda saved: None)
-    preferences = PreferencesDialog(Settings(), autostart=False, on_apply=lambda s, a: None)
+    preferences = PreferencesDialog(Settings(), autostart=False, on_apply=lambda chosen: None)
     drawn = [not w.grab().isNull() for w in (wizard, preferences)]
     proposal = wizard.find_page.range.text()
     for widget in (wizard, preferences):
@@ -167,6 +169,24 @@ def _tray() -> str:
     if not QSystemTrayIcon.isSystemTrayAvailable():
         raise RuntimeError("no system tray on this desktop (expected when offscreen)")
     return "available"
+
+
+def _notifications() -> str:
+    if sys.platform in ("win32", "darwin"):
+        return "the tray's native notifications"
+    from pwtray.ui.freedesktop import DesktopNotifications
+
+    async def ask() -> str:
+        notes = DesktopNotifications()
+        try:
+            if not await notes.start():
+                raise RuntimeError("none on the session bus: notices would be the tray's balloons")
+            offers = "with" if "actions" in notes.capabilities else "without"
+            return f"{notes.server}, {offers} actions"
+        finally:
+            await notes.aclose()
+
+    return asyncio.run(ask())
 
 
 def _https() -> str:

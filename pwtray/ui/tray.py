@@ -1,4 +1,11 @@
-"""The tray icon, its tooltip and menu, and the desktop notifications it sends."""
+"""The tray icon, its tooltip and menu, and where the notifier's notices go.
+
+On Linux (and any desktop with a session bus) notices go to the freedesktop notification service
+(:class:`pwtray.ui.freedesktop.DesktopNotifications`); Qt's ``QSystemTrayIcon.showMessage`` is used
+only where there is no such service — Windows and macOS, whose trays show native notifications, or
+a desktop without one. On a D-Bus tray ``showMessage`` would put a stock icon in place of pwtray's
+for the message's duration, and it can neither replace nor close a notice.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +16,20 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QMenu, QMessageBox, QSystemTrayIcon
 
 from pwtray import __version__
 from pwtray.core import ActionRun
+from pwtray.core.notify import Action, Close, Intent, Notifier, Replace, Slot
 from pwtray.core.words import DEFAULT_UNITS, Units, event_title, status_line, tooltip
 from pwtray.gateway import GridState
 from pwtray.monitor import Connectivity, Event, HistoryStore, Severity, Snapshot
 from pwtray.ui.bridge import Bridge
 from pwtray.ui.icon import Condition, Flow, Grid, IconState, icon
-from pwtray.ui.notifications import Notice, Notifier
 
 if TYPE_CHECKING:  # the window (pyqtgraph, numpy) loads on first open, not at start
+    from pwtray.ui.freedesktop import DesktopNotifications
     from pwtray.ui.window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -77,6 +85,7 @@ class TrayController(QObject):
         clock: Callable[[], float],
         history: HistoryStore | None = None,
         actions: dict[str, Callable[[], None]] | None = None,
+        desktop_notifications: DesktopNotifications | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -92,6 +101,12 @@ class TrayController(QObject):
         self._icon_state: IconState | None = None
         self._snapshot: Snapshot | None = None
         self.repaints = 0
+        self.balloons = 0  # notices shown with showMessage (none where a service exists)
+        self.desktop_notifications = desktop_notifications
+        if desktop_notifications is not None:
+            desktop_notifications.on_action = self.notice_action
+            desktop_notifications.on_closed = notifier.closed
+            desktop_notifications.fallback = self._balloon
         self.tray = QSystemTrayIcon(self)
         self.tray.setToolTip("pwtray — connecting to the gateway…")
         self.window: MainWindow | None = None
@@ -117,6 +132,14 @@ class TrayController(QObject):
         menu.addSeparator()
         self.ack_action = menu.addAction("Acknowledge grid outage", self._acknowledge)
         self.ack_action.setVisible(False)
+        self.cancel_shutdown_action = menu.addAction(
+            "Cancel this computer's shutdown", self.cancel_shutdown
+        )
+        self.cancel_shutdown_action.setVisible(False)
+        self.start_action = menu.addAction("Start the Powerwalls…", self.ask_start_powerwalls)
+        self.start_action.setVisible(False)
+        self.schedule_menu = menu.addMenu("Scheduled changes")
+        self.schedule_menu.menuAction().setVisible(False)
         pause = menu.addMenu("Pause notifications")
         pause.addAction("For 1 hour", lambda: self.pause(3600))
         pause.addAction("Until tomorrow", self.pause_until_tomorrow)
@@ -149,11 +172,8 @@ class TrayController(QObject):
             self.window.motion_action.setChecked(reduce_motion)
 
     def show_message(self, title: str, body: str, *, warning: bool = True) -> None:
-        icon_kind = (
-            QSystemTrayIcon.MessageIcon.Warning if warning
-            else QSystemTrayIcon.MessageIcon.Information
-        )  # fmt: skip
-        self.tray.showMessage(title, body, icon_kind, 15_000)
+        """pwtray's own message (not an event), shown as a notification."""
+        self.notifier.tell(title, body, Severity.WARNING if warning else Severity.INFO)
 
     def _about(self) -> None:
         firmware = (
@@ -235,6 +255,7 @@ class TrayController(QObject):
         self.ack_action.setVisible(
             self.notifier.outage_active and not self.notifier.outage_acknowledged
         )
+        self.start_action.setVisible(snapshot.sitemaster_running is False)
         if self.window is not None and self.window.isVisible():
             self.window.show_snapshot(snapshot, self._clock())
 
@@ -250,9 +271,76 @@ class TrayController(QObject):
             self.notifier.outage_active and not self.notifier.outage_acknowledged
         )
 
-    def show_notice(self, notice: Notice) -> None:
-        timeout = 0 if notice.severity is Severity.CRITICAL else 10_000
-        self.tray.showMessage(notice.title, notice.body, _SEVERITY_ICONS[notice.severity], timeout)
+    # ------------------------------------------------------------------ notifications
+    def deliver(self, intent: Intent) -> None:
+        """Where the notifier's intents go: the desktop's service, else the tray's balloons."""
+        if self.desktop_notifications is not None:
+            self.desktop_notifications.send(intent)
+        else:
+            self._balloon(intent)
+
+    def notice_action(self, slot: Slot, action: Action) -> None:
+        """The user chose ``action`` on a notification (a click on it is OPEN)."""
+        if action is Action.ACKNOWLEDGE:
+            self._acknowledge()
+        elif action is Action.CANCEL_SHUTDOWN:
+            self.cancel_shutdown()
+        else:
+            self.open_window()
+
+    def cancel_shutdown(self) -> None:
+        """Stop this computer's shutdown countdown (the notice's Cancel, or the menu)."""
+        core = self.bridge.core
+        if core is not None and core.shutdown.cancel():
+            log.info("the user cancelled the shutdown")
+        self._show_shutdown()
+
+    def _show_shutdown(self) -> None:
+        core = self.bridge.core
+        counting = core is not None and core.shutdown.counting_down
+        self.cancel_shutdown_action.setVisible(counting)
+
+    def show_schedules(self) -> None:
+        """The next scheduled changes, in the menu (nothing when there are none)."""
+        core = self.bridge.core
+        upcoming = core.schedules.upcoming(3) if core is not None else []
+        self.schedule_menu.clear()
+        for due in upcoming:
+            self.schedule_menu.addAction(due.describe()).setEnabled(False)
+        self.schedule_menu.menuAction().setVisible(bool(upcoming))
+
+    def ask_start_powerwalls(self) -> None:
+        """Start the stopped Powerwalls, after a confirmation that says what happens."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "pwtray — Start the Powerwalls?",
+            "The Powerwalls are stopped: they neither supply the house nor charge, and an "
+            "outage now would leave the house dark. Starting them takes a few seconds; pwtray "
+            "follows until they run.",
+        )
+        start = box.addButton("Start the Powerwalls", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(
+            lambda button: self.start_powerwalls() if button is start else None
+        )
+        self.start_confirmation = box
+        box.open()
+
+    def start_powerwalls(self) -> None:
+        self.bridge.run(self.bridge.commands.start_powerwalls(), "starting the Powerwalls")
+
+    def _balloon(self, intent: Intent) -> None:
+        if isinstance(intent, Close):
+            return  # a balloon cannot be taken back; it times out by itself
+        notice = intent.notice if isinstance(intent, Replace) else intent
+        timeout_ms = 0 if notice.sticky else 10_000
+        log.info("balloon: %r", notice.title)
+        self.balloons += 1
+        self.tray.showMessage(
+            notice.title, notice.body, _SEVERITY_ICONS[notice.severity], timeout_ms
+        )
 
     def _set_icon(self, state: IconState) -> None:
         if state == self._icon_state:
@@ -270,6 +358,8 @@ class TrayController(QObject):
         self.notifier.tick()
         if not self.notifier.paused:
             self.resume_action.setEnabled(False)
+        self.show_schedules()
+        self._show_shutdown()
         if self._snapshot is not None:
             self.tray.setToolTip(tooltip(self._snapshot, self._clock(), self.units))
 

@@ -8,6 +8,7 @@ from pwtray.core import diagnose, network_info, spaced_fingerprint
 from pwtray.simulator import Simulator
 from tests.conftest import PASSWORD, SimFactory
 from tests.gateway.helpers import client_for
+from tests.timepump import time_passes
 
 
 def count(sim: Simulator, path: str) -> int:
@@ -77,7 +78,8 @@ async def test_old_firmware_is_recognised(sim_factory: SimFactory) -> None:
 
 
 async def test_network_info_reads_each_section(sim: Simulator) -> None:
-    async with client_for(sim) as gw:
+    # The gateway's connectivity tests take some (simulated) seconds.
+    async with client_for(sim) as gw, time_passes(sim):
         sections = {s.title: s for s in await network_info(gw)}
     assert list(sections) == ["Networks", "Wi-Fi", "Connectivity tests", "Site",
                               "Firmware and updates", "Registration", "Powerwalls"]  # fmt: skip
@@ -94,7 +96,8 @@ async def test_network_info_reads_each_section(sim: Simulator) -> None:
 
 async def test_a_section_that_fails_says_so_and_the_rest_show(sim: Simulator) -> None:
     sim.set_fault("malformed-json", paths="/api/site_info", rate=1.0)
-    async with client_for(sim) as gw:
+    # The gateway's connectivity tests take some (simulated) seconds.
+    async with client_for(sim) as gw, time_passes(sim):
         sections = {s.title: s for s in await network_info(gw)}
     site = sections["Site"]
     assert site.rows == []
@@ -105,7 +108,8 @@ async def test_a_section_that_fails_says_so_and_the_rest_show(sim: Simulator) ->
 
 async def test_old_firmware_shows_every_section_it_offers(sim_factory: SimFactory) -> None:
     sim = sim_factory(firmware="1.15.0")
-    async with client_for(sim) as gw:
+    # The gateway's connectivity tests take some (simulated) seconds.
+    async with client_for(sim) as gw, time_passes(sim):
         sections = {s.title: s for s in await network_info(gw)}
     assert {t: s.error for t, s in sections.items() if s.error} == {}
     assert dict(sections["Networks"].rows)["Connected to Tesla"] == "not reported"

@@ -19,6 +19,11 @@ import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from jeepney import DBusAddress, MessageType, new_method_call
+from jeepney.bus_messages import message_bus
+from jeepney.io.blocking import DBusConnection, open_dbus_connection
 
 from tests.conftest import SHARED
 from tests.waiting import wait_until
@@ -127,7 +132,7 @@ def _unquote(value: str) -> str:
 def _notification(block: Mapping[str, str]) -> DunstNotification:
     actions: dict[str, str] = {}
     raw = block.get("actions", "").strip().strip("{}")
-    for part in raw.split(","):
+    for part in re.split(r"[,\n]", raw):  # dunst prints one action a line
         match = _ACTION.search(part)
         if match:
             actions[match[1].strip()] = match[2].strip()
@@ -157,13 +162,69 @@ def _free_display() -> str:
     raise DesktopUnavailableError("no free X display number between :60 and :199")
 
 
-class RealDesktop:
-    """One running real desktop. Use :func:`real_desktop` to start and stop it."""
+DUNSTRC = Path("/etc/xdg/dunst/dunstrc")  # Debian's dunst configuration
+# dunst offers a notification's actions in a menu it shows with dmenu; this stand-in "chooses" the
+# entry a test names, and keeps what dunst listed.
+MENU_PICKER = """#!/bin/sh
+lines=$(cat)
+printf '%s\\n' "$lines" >> "{run}/menu-lines"
+printf '%s\\n' "$lines" | grep -F -m1 -- "$(cat "{run}/menu-choice")"
+"""
 
-    def __init__(self, base: Path, *, xembed: bool = False, knobs: Mapping[str, str] = {}) -> None:
+
+class SessionBus:
+    """A D-Bus connection to the desktop's session bus, to look at what the app shows there."""
+
+    def __init__(self, address: str) -> None:
+        self._connection: DBusConnection = open_dbus_connection(bus=address)
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def _call(
+        self, address: DBusAddress, method: str, signature: str, body: tuple[Any, ...]
+    ) -> Any:
+        reply = self._connection.send_and_get_reply(
+            new_method_call(address, method, signature, body), timeout=5
+        )
+        if reply.header.message_type is MessageType.error:
+            raise LookupError(f"{method}{body}: {reply.body}")
+        return reply.body[0]
+
+    def tray_item_of(self, pid: int) -> tuple[str, str] | None:
+        """The StatusNotifierItem (bus name, path) that process ``pid`` registered, if any."""
+        watcher = DBusAddress("/StatusNotifierWatcher", bus_name="org.kde.StatusNotifierWatcher",
+                              interface="org.freedesktop.DBus.Properties")  # fmt: skip
+        what = ("org.kde.StatusNotifierWatcher", "RegisteredStatusNotifierItems")
+        _, items = self._call(watcher, "Get", "ss", what)
+        for item in items:
+            bus_name, _, path = item.partition("/")
+            owner = self._connection.send_and_get_reply(
+                message_bus.GetConnectionUnixProcessID(bus_name), timeout=5
+            )
+            if owner.header.message_type is not MessageType.error and owner.body[0] == pid:
+                return bus_name, "/" + (path or "StatusNotifierItem")
+        return None
+
+    def item_property(self, item: tuple[str, str], name: str) -> Any:
+        bus_name, path = item
+        address = DBusAddress(path, bus_name=bus_name, interface="org.freedesktop.DBus.Properties")
+        return self._call(address, "Get", "ss", ("org.kde.StatusNotifierItem", name))[1]
+
+
+class RealDesktop:
+    """One running real desktop. Use :func:`real_desktop` to start and stop it.
+
+    ``menu_picker``: dunst runs with Debian's configuration but a stand-in for dmenu, so that
+    :meth:`choose_from_menu` can pick a notification's action the way a user does in dunst's menu.
+    """
+
+    def __init__(self, base: Path, *, xembed: bool = False, knobs: Mapping[str, str] = {},
+                 menu_picker: bool = False) -> None:  # fmt: skip
         self.base = base
         self.xembed = xembed
         self.knobs = dict(knobs)
+        self.menu_picker = menu_picker
         self.display = _free_display()
         self.env: dict[str, str] = {}
 
@@ -182,8 +243,24 @@ class RealDesktop:
                    SHOTS=str(self.shots_dir), **self.knobs)  # fmt: skip
         return env
 
+    def _write_menu_picker(self) -> None:
+        if not DUNSTRC.is_file():
+            raise DesktopUnavailableError(f"{DUNSTRC} is missing: reinstall the dunst package")
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        picker = self.run_dir / "menu-picker"
+        picker.write_text(MENU_PICKER.format(run=self.run_dir))
+        picker.chmod(0o755)
+        config, found = re.subn(r"(?m)^(\s*dmenu\s*=).*$", rf"\1 {picker}", DUNSTRC.read_text())
+        if not found:
+            raise DesktopUnavailableError(f"{DUNSTRC} has no dmenu setting to replace")
+        folder = self.base / "home" / ".config" / "dunst"  # the script's HOME for the desktop
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "dunstrc").write_text(config)
+
     def up(self) -> None:
         check_available()
+        if self.menu_picker:
+            self._write_menu_picker()
         command = [str(SCRIPT), "up", *(["--xembed"] if self.xembed else [])]
         result = subprocess.run(
             command,
@@ -254,6 +331,24 @@ class RealDesktop:
         self.run(["import", "-window", "root", str(path)])
         return path
 
+    def bus(self) -> SessionBus:
+        return SessionBus(self.env["DBUS_SESSION_BUS_ADDRESS"])
+
+    def dunstctl(self, *args: str) -> str:
+        return self.run(["dunstctl", *args]).strip()
+
+    def choose_from_menu(self, label: str, *, timeout_s: float = 10.0) -> list[str]:
+        """Open dunst's menu of actions (``dunstctl context``) and choose the first entry that
+        contains ``label``; returns the entries dunst offered."""
+        if not self.menu_picker:
+            raise RuntimeError("this desktop was started without menu_picker=True")
+        (self.run_dir / "menu-choice").write_text(label)
+        lines = self.run_dir / "menu-lines"
+        lines.write_text("")
+        self.dunstctl("context")
+        wait_until(lambda: lines.read_text().strip(), timeout_s, "dunst's menu")
+        return lines.read_text().splitlines()
+
     def notifications(self) -> list[DunstNotification]:
         """Everything dunst has received so far."""
         log = self.run_dir / "dunst.log"
@@ -278,9 +373,9 @@ class RealDesktop:
 
 @contextlib.contextmanager
 def real_desktop(
-    base: Path, *, xembed: bool = False, knobs: Mapping[str, str] = {}
+    base: Path, *, xembed: bool = False, knobs: Mapping[str, str] = {}, menu_picker: bool = False
 ) -> Iterator[RealDesktop]:
-    desktop = RealDesktop(base, xembed=xembed, knobs=knobs)
+    desktop = RealDesktop(base, xembed=xembed, knobs=knobs, menu_picker=menu_picker)
     desktop.up()
     try:
         yield desktop

@@ -22,6 +22,7 @@ from pwtray.monitor import (
     Severity,
     Snapshot,
 )
+from pwtray.monitor._history import SCHEMA_VERSION
 from tests.disks import fill_up
 
 UTC = dt.UTC
@@ -301,7 +302,7 @@ def test_reopening_keeps_everything_and_the_schema_version(tmp_path: Path) -> No
     again = store(tmp_path, clock)
     assert again.counts()["samples"] == 720
     version = again._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    assert version == ("2",)
+    assert version == (str(SCHEMA_VERSION),)
     assert again.recovered is None
     again.close()
 

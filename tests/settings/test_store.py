@@ -46,8 +46,9 @@ def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
         (b'[notifications]\nmuted = ["grid_outage", "weather"]\n', "unknown notification kind"),
     ],
 )
-def test_a_bad_file_is_kept_aside_and_explained(tmp_path: Path, content: bytes,
-                                                reason: str) -> None:  # fmt: skip
+def test_a_bad_file_is_kept_aside_and_explained(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
     path = tmp_path / "settings.toml"
     path.write_bytes(content)
     loaded = load(path)
@@ -133,3 +134,29 @@ def test_the_file_and_its_folder_are_private(tmp_path: Path) -> None:
     save(Settings(), path)
     assert path.stat().st_mode & 0o777 == 0o600
     assert path.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_schedules_round_trip_and_bad_ones_are_explained(tmp_path: Path) -> None:
+    from pwtray.settings import ScheduleEntry
+
+    path = tmp_path / "settings.toml"
+    settings = Settings(
+        schedules=[
+            ScheduleEntry(
+                name="Morning",
+                mode="self_consumption",
+                reserve_percent=5.0,
+                at="07:55",
+                days=["mon", "tue", "wed", "thu", "fri"],
+            ),
+            ScheduleEntry(name="Night", mode="backup", at="22:05"),
+            ScheduleEntry(name="Storm", mode="backup", until="2026-12-06T00:00:00+01:00"),
+        ]
+    )
+    save(settings, path)
+    assert load(path).settings == settings
+    assert "[[schedules]]" in path.read_text()
+    path.write_text('[[schedules]]\nname = "x"\nmode = "backup"\nat = "25:00"\n')
+    loaded = load(path)
+    assert loaded.problem is not None
+    assert "`at` is a time like 22:05" in loaded.problem

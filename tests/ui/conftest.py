@@ -57,6 +57,18 @@ def _private_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _desktop_specs_kept(desktop: FakeDesktop) -> Iterator[None]:
+    """A call the fake desktop refused (a wrong D-Bus type, a hint the spec types otherwise) fails
+    the test during which it was made, even when the test looks elsewhere: a real desktop would
+    have taken it and shown something else (an int32 urgency made the outage a normal notice)."""
+    desktop.take_violations()
+    yield
+    broken = desktop.take_violations()
+    if broken:
+        pytest.fail(f"the fake desktop refused calls the specifications forbid: {broken}")
+
+
+@pytest.fixture(autouse=True)
 def _collect_garbage() -> Iterator[None]:
     yield
     gc.collect()  # dangling Qt timers segfault later tests otherwise

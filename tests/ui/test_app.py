@@ -95,12 +95,15 @@ def test_demo_outage_story_and_clean_shutdown(
     outage = next(n for n in notes if n.summary == "Grid outage")
     restored = next(n for n in notes if n.summary == "Grid restored")
     assert outage.urgency == 2  # critical
+    assert restored.id == outage.id  # in its place, not stacked under it
     assert "The house is running on the Powerwall" in outage.body
     assert "The grid is back after" in restored.body
     assert "The Powerwall supplied" in restored.body
     assert restored.at - outage.at < 15
     assert app.stop() == 0
+    assert not {n.id for n in notes} & desktop.open_ids()  # pwtray took its notices away
     log = app.text()
+    assert "balloon:" not in log  # Qt's showMessage was never used
     assert "stopped cleanly" in log
     for bad in ("Traceback", "Warning", "Error", "never awaited", "Event loop stopped"):
         assert bad not in log, bad
@@ -166,6 +169,9 @@ def test_selftest_on_a_desktop_with_a_tray(desktop: FakeDesktop) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "[  ok] system tray: available" in result.stdout
+    assert "[  ok] notification service: fake-desktop 1 (pwtray tests, spec 1.2), with actions" in (
+        result.stdout
+    )
     assert "self-test passed" in result.stdout
 
 

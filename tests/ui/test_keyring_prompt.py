@@ -21,12 +21,12 @@ from PySide6.QtWidgets import QApplication, QWizard
 from pytestqt.qtbot import QtBot
 
 from pwtray.core import CliOptions, Core
+from pwtray.core.notify import Notifier
 from pwtray.core.words import keyring_text
 from pwtray.monitor import Connectivity
 from pwtray.settings import KeyringProblem, KeyringSecrets
 from pwtray.ui.bridge import Bridge
 from pwtray.ui.controller import Controller
-from pwtray.ui.notifications import Notifier
 from pwtray.ui.wizard import SetupWizard
 from tests.conftest import PASSWORD, SimFactory
 from tests.secretservice import collect_leaked_connections, secret_service

@@ -4,18 +4,18 @@ app sent over D-Bus, drawn on a panel. (The main window's pictures: test_window.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
-from pytestqt.qtbot import QtBot
 
 from pwtray.gateway import GridState
 from pwtray.monitor import Event, EventKind, Severity
 from pwtray.ui.icon import Condition, Flow, Grid, IconState, paint
-from pwtray.ui.tray import TrayController
 from tests.ui.fakedesktop import FakeDesktop
-from tests.ui.test_tray import T0, ask, publish, snapshot
-from tests.ui.test_tray import tray as tray
+from tests.ui.test_desktop_notifications import Rig, WithRig
+from tests.ui.test_desktop_notifications import with_rig as with_rig
+from tests.ui.test_tray import T0, publish, snapshot
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
@@ -29,18 +29,24 @@ def argb_image(width: int, height: int, data: bytes) -> QImage:
     return image
 
 
-def test_tray_and_notification_during_an_outage(tray: TrayController, desktop: FakeDesktop,
-                                                qtbot: QtBot) -> None:  # fmt: skip
-    seen = len(desktop.notifications)
-    facts: dict[str, float | str] = {"started_at": T0, "grid": "SystemIslandedActive", "soe": 58.0,
-             "time_to_empty_s": 27_600.0}  # fmt: skip
-    outage = Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, T0, facts)
-    publish(tray, snapshot(grid=GridState.ISLANDED, soe_percent=58.0, battery_w=1100.0,
-                           site_w=0.0), [outage])  # fmt: skip
-    qtbot.waitUntil(lambda: len(desktop.notifications) > seen, timeout=5000)
-    note = desktop.notifications[-1]
-    width, height, data = next(p for p in ask(qtbot, desktop.icon_pixmaps) if p[0] == 32)
-    title, _ = ask(qtbot, desktop.tooltip)
+def test_tray_and_notification_during_an_outage(with_rig: WithRig, desktop: FakeDesktop) -> None:
+    pictured: dict[str, Any] = {}
+
+    async def scenario(rig: Rig) -> None:
+        seen = len(desktop.notifications)
+        facts: dict[str, float | str] = {"started_at": T0, "grid": "SystemIslandedActive",
+                                         "soe": 58.0, "time_to_empty_s": 27_600.0}  # fmt: skip
+        outage = Event(EventKind.GRID_OUTAGE, Severity.CRITICAL, T0, facts)
+        publish(rig.tray, snapshot(grid=GridState.ISLANDED, soe_percent=58.0, battery_w=1100.0,
+                                   site_w=0.0), [outage])  # fmt: skip
+        await rig.wait(lambda: len(desktop.notifications) > seen, "the notification")
+        pictured["note"] = desktop.notifications[-1]
+        pixmaps = await rig.ask(desktop.icon_pixmaps)
+        pictured["icon"] = next(p for p in pixmaps if p[0] == 32)
+        pictured["title"] = (await rig.ask(desktop.tooltip))[0]
+
+    with_rig(scenario)
+    note, (width, height, data), title = pictured["note"], pictured["icon"], pictured["title"]
     canvas = QImage(560, 300, QImage.Format.Format_ARGB32)
     canvas.fill(QColor(236, 238, 241))
     p = QPainter(canvas)

@@ -3,8 +3,25 @@ soon after the last one."""
 
 from __future__ import annotations
 
+from pwtray.core.notify import (
+    DEFAULT_KINDS,
+    Action,
+    Intent,
+    Notice,
+    Notifier,
+    Replace,
+    Slot,
+)
 from pwtray.monitor import Event, EventKind, Severity
-from pwtray.ui.notifications import DEFAULT_KINDS, Notice, Notifier
+
+
+def notices(intents: list[Intent]) -> list[Notice]:
+    """The notices shown, new or in place of another (closings left out)."""
+    return [
+        i.notice if isinstance(i, Replace) else i
+        for i in intents
+        if isinstance(i, Notice | Replace)
+    ]
 
 
 def pending(at: float) -> Event:
@@ -20,10 +37,10 @@ def pending(at: float) -> Event:
 
 
 def test_a_countdown_is_told_even_paused_muted_and_again_soon_after() -> None:
-    shown: list[Notice] = []
+    sent: list[Intent] = []
     now = [1000.0]
     notifier = Notifier(
-        shown.append, enabled=DEFAULT_KINDS - {EventKind.SHUTDOWN_PENDING}, clock=lambda: now[0]
+        sent.append, enabled=DEFAULT_KINDS - {EventKind.SHUTDOWN_PENDING}, clock=lambda: now[0]
     )
     notifier.pause(3600)
     notifier.handle([pending(now[0])])
@@ -31,12 +48,17 @@ def test_a_countdown_is_told_even_paused_muted_and_again_soon_after() -> None:
     notifier.handle([cancelled])
     now[0] += 30  # the grid flickers: a new countdown half a minute later
     notifier.handle([pending(now[0])])
+    shown = notices(sent)
     assert [n.title for n in shown] == [
         "Shutting down this computer in 60 s",
         "Shutdown of this computer cancelled",
         "Shutting down this computer in 60 s",
     ]
     assert shown[0].severity is Severity.CRITICAL
+    assert shown[0].sticky  # the countdown stays on screen …
+    assert Action.CANCEL_SHUTDOWN in shown[0].actions  # … with its Cancel
+    assert {n.slot for n in shown} == {Slot.SHUTDOWN}  # one notice, replaced in place
+    assert isinstance(sent[1], Replace)
     notifier.handle(
         [
             Event(
@@ -47,4 +69,4 @@ def test_a_countdown_is_told_even_paused_muted_and_again_soon_after() -> None:
             )
         ]
     )
-    assert len(shown) == 3  # other notices wait for the pause to end
+    assert len(notices(sent)) == 3  # other notices wait for the pause to end
