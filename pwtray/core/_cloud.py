@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -70,6 +71,11 @@ MODES = {
     OperationMode.AUTONOMOUS: Mode.TIME_BASED_CONTROL,
     OperationMode.BACKUP: Mode.BACKUP_ONLY,
 }
+
+
+def cloud_reserve(percent: float) -> int:
+    """The reserve as Tesla's cloud takes it: whole percents (the app's slider), the nearest."""
+    return math.floor(min(100.0, max(0.0, percent)) + 0.5)
 
 
 class CloudService:
@@ -131,8 +137,14 @@ class CloudService:
             raise ValueError(f"the Tesla cloud does not offer the mode {mode.value}")
         result = await client.set_mode(wanted)
         if mode is not OperationMode.BACKUP:  # backup-only keeps its reserve at 100 %
-            result = await client.set_reserve(reserve_percent)
+            result = await client.set_reserve(cloud_reserve(reserve_percent))
         return result
+
+    async def read_settings_if_connected(self) -> CloudSettings | None:
+        """The site's settings as Tesla reports them (one request), or None: no account."""
+        if not self.connected:
+            return None
+        return await self.read_settings()
 
     async def set_storm_watch(self, enabled: bool) -> CommandResult:
         return await (await self.client()).set_storm_watch(enabled)

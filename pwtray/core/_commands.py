@@ -13,11 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pwtray.core._cloud import CloudService, NoCloudAccountError
+from pwtray.cloud import CloudSettings
+from pwtray.core._cloud import CloudService, NoCloudAccountError, cloud_reserve
 from pwtray.core._system import read_section
 from pwtray.core._system_info import Section
 from pwtray.gateway import (
+    LEGACY_MODES,
     GatewayError,
+    Generation,
     GridState,
     Operation,
     OperationMode,
@@ -66,18 +69,30 @@ FOLLOW_TIMEOUT_S = 120.0
 FOLLOW_EVERY_S = 1.0
 
 
+# The modes a customer chooses between, in the Tesla app's order.
+CUSTOMER_MODES = (OperationMode.SELF_CONSUMPTION, OperationMode.AUTONOMOUS, OperationMode.BACKUP)
+
+
 @dataclass(frozen=True)
 class OperationView:
-    """What the mode dialog shows: the gateway's settings and grid state, read just now."""
+    """What the mode dialog shows: the gateway's settings and grid state, read just now, and
+    what this gateway lets pwtray change."""
 
     operation: Operation
     grid: GridState
+    off_grid_by_choice: bool = False  # the monitor's judgement: pwtray or the owner chose it
+    modes: tuple[OperationMode, ...] = CUSTOMER_MODES  # those the gateway accepts locally
+    offers_off_grid: bool = True  # the firmware has /api/v2/islanding/mode
+    local_writes_refused: bool = False  # mode and reserve only through the cloud, if at all
+    firmware: str | None = None
 
 
 class Commands:
     def __init__(self, site: Site, cloud: CloudService | None = None) -> None:
         self._site = site
         self.cloud = cloud
+        # Whether the gateway took (True) or refused (False) a mode/reserve write from this login.
+        self._local_writes: bool | None = None
 
     # ------------------------------------------------------------------ reading on demand
     async def refresh(self) -> Snapshot:
@@ -86,9 +101,31 @@ class Commands:
 
     async def read_operation(self) -> OperationView:
         client = self._site.client
+        legacy = await client.generation() is Generation.LEGACY
         operation = await client.operation()
         grid = (await client.grid_status()).state
-        return OperationView(operation, grid)
+        # Firmware 1.x takes writes from its login but not every mode, and cannot go off grid
+        # on request; current firmware refuses mode and reserve to the customer login (403).
+        refused = self._local_writes is False or (self._local_writes is None and not legacy)
+        status = client.last_status
+        return OperationView(
+            operation,
+            grid,
+            off_grid_by_choice=self._site.snapshot.off_grid_by_choice and grid.off_grid,
+            modes=tuple(m for m in CUSTOMER_MODES if m.value in LEGACY_MODES)
+            if legacy
+            else CUSTOMER_MODES,
+            offers_off_grid=not legacy,
+            local_writes_refused=refused,
+            firmware=status.firmware if status is not None else None,
+        )
+
+    async def read_cloud_settings(self) -> CloudSettings | None:
+        """The settings Tesla's cloud reports for the site (one metered request), or None when
+        no Tesla account is connected. Asked when a dialog opens, never on a schedule."""
+        if self.cloud is None:
+            return None
+        return await self.cloud.read_settings_if_connected()
 
     async def read_section(self, title: str) -> Section:
         """One section of the gateway's system and network information."""
@@ -99,7 +136,12 @@ class Commands:
         """Mode and backup reserve (the app's %) on the gateway itself: written, committed,
         read back, refreshed."""
         self._site.poller.expect_operation(mode.value, reserve_percent)
-        applied = await self._site.client.set_operation(mode, reserve_percent)
+        try:
+            applied = await self._site.client.set_operation(mode, reserve_percent)
+        except PermissionDeniedError:
+            self._local_writes = False
+            raise
+        self._local_writes = True
         await self.refresh()
         return applied
 
@@ -121,6 +163,8 @@ class Commands:
                 return Applied(Via.LOCAL, operation.mode, operation.reserve_app_percent, True)
         if cloud is None:
             raise NoCloudAccountError
+        if mode is not OperationMode.BACKUP:
+            reserve_percent = cloud_reserve(reserve_percent)  # what the cloud takes, and sets
         self._site.poller.expect_operation(mode.value, reserve_percent)
         result = await cloud.set_operation(mode, reserve_percent)
         settings = result.settings

@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from pwtray.cloud import CloudError, ExportRule
 from pwtray.core._actions import ActionRun, Outcome, Trigger
+from pwtray.core._cloud import NoCloudAccountError
 from pwtray.core._codes import readable as readable  # said here, kept in a leaf module
 from pwtray.core._ups import UpsState
 from pwtray.gateway import GatewayError, GridState, OperationMode
@@ -71,6 +73,33 @@ MODE_REFUSED = (
     "firmware 20.49 a customer login may only read them); change them in the Tesla app."
 )
 KEYRING_STORED = "The password is kept in the system keyring, never in a file."
+# The Mode & reserve dialog: which path made a change, and the settings only Tesla's cloud changes.
+CONNECT_ACCOUNT_HINT = "Connect a Tesla account in Connection… to change these."
+CHANGED_LOCALLY = "Changed on the gateway"
+SENT_THROUGH_CLOUD = "Sent through your Tesla account; the gateway shows it in a minute or so"
+NO_CLOUD_ACCOUNT = (
+    "This change needs a Tesla account: connect one in Connection… (or `pwtray cloud login`)."
+)
+EXPORT_LABELS = {
+    ExportRule.EVERYTHING: "Everything (solar and Powerwall)",
+    ExportRule.SOLAR_ONLY: "Solar only",
+    ExportRule.NOTHING: "None",
+}
+CLOUD_CONTROLS = {  # what each is called, and what it does
+    "storm_watch": (
+        "Storm Watch",
+        "Before severe weather Tesla forecasts, charge the Powerwall full for a possible outage.",
+    ),
+    "grid_charging": (
+        "Grid charging allowed",
+        "Let the Powerwall charge from the grid, not only from solar.",
+    ),
+    "export_rule": ("Energy exports", "What may be sent to the grid."),
+    "vehicle_reserve_percent": (
+        "Off-grid vehicle charging reserve",
+        "During an outage, vehicles stop charging when the Powerwall falls to this level.",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -130,9 +159,25 @@ def explain(problem: BaseException | None) -> str:
     """What went wrong, for a person: a gateway error's own words, or the internal-error line."""
     if problem is None:
         return ""
-    if isinstance(problem, GatewayError):
+    if isinstance(problem, GatewayError | CloudError):
         return str(problem)
+    if isinstance(problem, NoCloudAccountError):
+        return NO_CLOUD_ACCOUNT
     return INTERNAL_ERROR
+
+
+def percent_tenths(value: float) -> str:
+    """A percentage to the nearest tenth, the ``.0`` left off: ``66.6 %``, ``20 %``."""
+    text = f"{value:.1f}"
+    return f"{text.removesuffix('.0')} %"
+
+
+def export_label(rule: str) -> str:
+    """Tesla's export rule in words; a rule pwtray does not know is shown as Tesla names it."""
+    try:
+        return EXPORT_LABELS[ExportRule(rule)]
+    except ValueError:
+        return rule
 
 
 def grid_power(watts: float | None, units: Units = DEFAULT_UNITS) -> str:

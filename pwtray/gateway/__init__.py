@@ -7,6 +7,7 @@ it are private); importing it configures nothing.
 
 from pwtray.gateway._address import GatewayAddress, system_resolver
 from pwtray.gateway._client import (
+    LEGACY_MODES,
     GatewayClient,
     Generation,
     Session,
@@ -52,6 +53,7 @@ from pwtray.gateway._scale import api_to_app, app_to_api
 from pwtray.gateway._tls import normalize_fingerprint, pinned_context
 
 __all__ = [
+    "LEGACY_MODES",
     "AuthenticationError",
     "CertificateChangedError",
     "DiscoveredGateway",

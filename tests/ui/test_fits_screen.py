@@ -24,10 +24,13 @@ from pwtray.ui.network_dialog import NetworkInfoDialog
 from pwtray.ui.tray import TrayController
 from pwtray.ui.window import TABS, MainWindow
 from pwtray.ui.wizard import SetupWizard
+from tests.cloud.conftest import CloudFactory
+from tests.cloud.conftest import cloud_factory as cloud_factory
 from tests.conftest import PASSWORD, SimFactory
 from tests.core.helpers import site_for
 from tests.ui.conftest import until
 from tests.ui.sitehistory import SimTime, simulate
+from tests.ui.test_mode_dialog import cloud_site
 from tests.ui.test_tray import tray as tray
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -162,11 +165,40 @@ def test_mode_and_reserve_fits_with_a_refusal_shown(
         site = site_for(sim)
         dialog = ModeReserveDialog(site.commands, charge_percent=64.0)
         await show(qtbot, dialog)
-        await until(lambda: dialog.operation is not None, 15, "the first read")
+        await until(lambda: dialog.view is not None and dialog.cloud_read, 15, "the reads")
+        dialog.spin.setValue(55.5)
         dialog.apply_button.click()
         await until(lambda: dialog.outcome.text().startswith("✖"), 15, "the refusal")
         await settle()
         fits(dialog, "mode")
+        dialog.close()
+        await site.stop()
+
+    qloop.run_until_complete(scenario())
+
+
+def test_mode_and_reserve_fits_with_every_tesla_account_control_and_their_results(
+    qapp: QApplication, qtbot: QtBot, qloop: asyncio.AbstractEventLoop, cloud_factory: CloudFactory
+) -> None:
+    cloud = cloud_factory()  # every control offered; each result line shown, one an error
+
+    async def scenario() -> None:
+        site = cloud_site(cloud)
+        dialog = ModeReserveDialog(site.commands, charge_percent=64.0)
+        await show(qtbot, dialog)
+        await until(lambda: dialog.view is not None and dialog.cloud_read, 15, "the reads")
+        cloud.sim.set_fault("offline", path="storm_mode")  # the longest result: an error
+        dialog.spin.setValue(66.6)
+        dialog.storm_watch.setChecked(True)
+        dialog.grid_charging.setChecked(False)
+        dialog.export_rule.setCurrentIndex(0)
+        dialog.vehicle_reserve.setValue(30)
+        dialog.apply_button.click()
+        lines = [result for _widgets, result in dialog.cloud_rows.values()]
+        await until(lambda: all(line.text()[:1] in "✔✖" for line in lines), 15, "the results")
+        await until(lambda: dialog.outcome.text().startswith("➜"), 15, "sent")
+        await settle()
+        fits(dialog, "mode-cloud")
         dialog.close()
         await site.stop()
 
