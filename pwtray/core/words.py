@@ -77,6 +77,8 @@ KEYRING_STORED = "The password is kept in the system keyring, never in a file."
 CONNECT_ACCOUNT_HINT = "Connect a Tesla account in Connection… to change these."
 CHANGED_LOCALLY = "Changed on the gateway"
 SENT_THROUGH_CLOUD = "Sent through your Tesla account; the gateway shows it in a minute or so"
+CONFIRMED_FROM_CLOUD = "Sent through your Tesla account, and the gateway now shows it"
+SENT_NOT_SHOWN = "Sent through your Tesla account, but the gateway did not show"
 NO_CLOUD_ACCOUNT = (
     "This change needs a Tesla account: connect one in Connection… (or `pwtray cloud login`)."
 )

@@ -45,9 +45,11 @@ from pwtray.core import (
 from pwtray.core.words import (
     CHANGED_LOCALLY,
     CLOUD_CONTROLS,
+    CONFIRMED_FROM_CLOUD,
     CONNECT_ACCOUNT_HINT,
     EXPORT_LABELS,
     MODE_REFUSED,
+    SENT_NOT_SHOWN,
     SENT_THROUGH_CLOUD,
     explain,
     export_label,
@@ -108,7 +110,9 @@ class ModeReserveDialog(TaskDialog):
             help_text = QLabel(MODE_HELP[mode])
             help_text.setWordWrap(True)
             help_text.setIndent(24)
-            help_text.setEnabled(False)
+            smaller = help_text.font()  # under its button, smaller; greyed out it was unreadable
+            smaller.setPointSizeF(smaller.pointSizeF() * 0.9)
+            help_text.setFont(smaller)
             self.mode_group.addButton(button)
             self.mode_buttons[mode] = button
             self.mode_help[mode] = help_text
@@ -195,14 +199,20 @@ class ModeReserveDialog(TaskDialog):
             self._grow()
         return handled
 
-    def _grow(self) -> None:
+    def _grow(self, *, shrink: bool = False) -> None:
         """Taller when a wrapped text grew (a result, an error): a top-level dialog keeps the
-        height it opened with otherwise, and cuts its lines off."""
+        height it opened with otherwise, and cuts its lines off. ``shrink``: as tall as the
+        content, once what the gateway and Tesla offer is known (rows hidden leave no gap)."""
         layout = self.layout()
-        if layout is None or not layout.hasHeightForWidth():
+        if layout is None:
             return
-        needed = layout.totalHeightForWidth(self.width())
-        if needed > self.height():
+        layout.activate()
+        needed = (
+            layout.totalHeightForWidth(self.width())
+            if layout.hasHeightForWidth()
+            else layout.totalSizeHint().height()
+        )
+        if needed > self.height() or (shrink and needed < self.height()):
             self.resize(self.width(), needed)
 
     def _build_cloud_controls(self, box: QGroupBox) -> None:
@@ -264,6 +274,7 @@ class ModeReserveDialog(TaskDialog):
 
     def show_view(self, view: OperationView) -> None:
         """What the gateway says now, as read by ``Commands.read_operation``."""
+        first = self.view is None
         self.view = view
         for mode, button in self.mode_buttons.items():
             offered = mode in view.modes
@@ -274,6 +285,8 @@ class ModeReserveDialog(TaskDialog):
         self._show_grid(view.grid)
         self._show_hint()
         self._set_editable(True)
+        if first:
+            self._grow(shrink=True)
 
     def _show_operation(self, operation: Operation) -> None:
         view = self.view
@@ -335,6 +348,7 @@ class ModeReserveDialog(TaskDialog):
         self.cloud_settings = settings
         if settings is None:  # no Tesla account connected
             self._show_hint()
+            self._grow(shrink=True)
             return
         self.cloud_box.show()
         offered = [c for c in self.cloud_rows if getattr(settings, c) is not None]
@@ -350,6 +364,7 @@ class ModeReserveDialog(TaskDialog):
             else "Tesla reports no other settings your site lets you change."
         )
         self._show_hint()
+        self._grow(shrink=True)
 
     def _show_cloud_value(self, control: str, value: Any) -> None:
         if control == "storm_watch":
@@ -475,24 +490,23 @@ class ModeReserveDialog(TaskDialog):
                 f" Tesla's cloud takes whole percents, so the reserve went as "
                 f"{percent_tenths(applied.reserve_percent)}."
             )
-        sent = f"{SENT_THROUGH_CLOUD}.{rounded}"
-        self.outcome.setText(f"➜ {sent}")
+        self.outcome.setText(f"➜ {SENT_THROUGH_CLOUD}.{rounded}")
         target = applied.reserve_percent
         self.confirming = self.tasks.start(
             self.commands.confirm_operation(mode, target),
-            lambda shown: self._confirmed(shown, sent, mode, target),
+            lambda shown: self._confirmed(shown, mode, target, rounded),
             self._confirm_failed,
         )
 
-    def _confirmed(self, shown: bool, sent: str, mode: OperationMode, reserve: float) -> None:
+    def _confirmed(self, shown: bool, mode: OperationMode, reserve: float, rounded: str) -> None:
         self.confirming = None
         wanted = self._wanted_text(mode, reserve)
         if shown:
-            self.outcome.setText(f"✔ {sent} The gateway now shows it: {wanted}.")
+            self.outcome.setText(f"✔ {CONFIRMED_FROM_CLOUD}: {wanted}.{rounded}")
         else:
             self.outcome.setText(
-                f"✖ {sent} The gateway did not show {wanted} within {CONFIRM_WORDS}; Tesla may "
-                "still apply it. The settings above are what the gateway has."
+                f"✖ {SENT_NOT_SHOWN} {wanted} within {CONFIRM_WORDS}; Tesla may still apply it. "
+                "The settings above are what the gateway has."
             )
         self.reload()
 
