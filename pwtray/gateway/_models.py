@@ -78,7 +78,6 @@ class GridState(enum.Enum):
         return self in (GridState.ISLANDED, GridState.ISLANDED_READY, GridState.MICROGRID_FAULTED)
 
 
-
 class GridStatus(Model, frozen=True, kw_only=True):
     grid_status: str
     grid_services_active: bool | None = None
