@@ -589,6 +589,13 @@ async def _apply_change(
             what = f"{mode_label(mode)} with a {reserve:.1f} % backup reserve".replace(".0 %", " %")
             if applied.via is Via.LOCAL:
                 return EXIT_OK, f"{what}: saved on the gateway, which confirms it."
+            if round(applied.reserve_percent, 1) != round(reserve, 1):
+                # Tesla's cloud takes whole percents: say what was set, not what was asked.
+                what = (
+                    f"{mode_label(mode)} with a {applied.reserve_percent:.0f} % backup reserve "
+                    f"(Tesla's cloud takes whole percents; {reserve:g} % was asked)"
+                )
+                reserve = applied.reserve_percent
             confirmed = await commands.confirm_operation(mode, reserve, timeout_s=wait_s)
             if confirmed:
                 return EXIT_OK, f"{what}: made through the Tesla cloud; the gateway confirms it."

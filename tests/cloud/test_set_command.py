@@ -54,6 +54,26 @@ def test_a_change_the_gateway_refuses_goes_through_the_cloud_and_is_confirmed(
     assert len(refused) == 1  # asked locally first, once
 
 
+def test_a_reserve_in_tenths_through_the_cloud_says_the_whole_percent_it_set(
+    cloud_factory: CloudFactory,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cloud = cloud_factory(delay_s=0)
+    gateway = cloud.gateway
+    monkeypatch.setenv("PWTRAY_PASSWORD", PASSWORD)
+    monkeypatch.setenv("PWTRAY_CLOUD_REFRESH_TOKEN", cloud.sim.config.refresh_token)
+    argv = ["set", "reserve", "55.5", "--host", gateway.address]
+    argv += ["--fingerprint", gateway.fingerprint, "--wait", "60", *cloud_args(cloud)]
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert code == EXIT_OK, err
+    said = "with a 56 % backup reserve (Tesla's cloud takes whole percents; 55.5 % was asked)"
+    assert said in out
+    assert "the gateway confirms it" in out
+    assert gateway.state()["reserve_percent"] == pytest.approx(56, abs=0.01)
+
+
 def test_without_a_tesla_account_the_refusal_is_explained(
     sim_factory: SimFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
