@@ -145,13 +145,13 @@ class RecordingStore(MemoryTokenStore):
         if name == self.crash_on:
             raise Crash(name)
 
-    def save_refresh_token(self, token: str) -> None:
+    async def save_refresh_token(self, token: str) -> None:
         self._op("save_refresh")
-        super().save_refresh_token(token)
+        await super().save_refresh_token(token)
 
-    def save_access_token(self, token: str, use_until: float) -> None:
+    async def save_access_token(self, token: str, use_until: float) -> None:
         self._op("save_access")
-        super().save_access_token(token, use_until)
+        await super().save_access_token(token, use_until)
 
 
 def ca_context(cloud: Cloud) -> ssl.SSLContext:

@@ -1,0 +1,175 @@
+"""The Tesla account as a person connects it: signing in (the browser, or a pasted refresh
+token), signing out, and whether pwtray is signed in — for the Connection dialog.
+
+Signing in keeps the tokens in the keyring (through :class:`CloudTokens`, never on the event
+loop), saves the account — client ID, regional URL, energy site — in the settings (never a
+token), and hands it to the running :class:`CloudService` at once, which finds the site
+(matched to the gateway's DIN) with its first two requests. Whether pwtray is signed in is
+answered without asking Tesla: its calls are metered, and the cloud is asked only when a dialog
+opens or a command runs. A ``--cloud-url`` / ``--cloud-ca`` given on the command line wins.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pwtray.cloud import (
+    DEFAULT_AUTH_URL,
+    DEFAULT_CLOUD_URL,
+    sign_in_with_browser,
+    sign_in_with_refresh_token,
+)
+from pwtray.core._cloud import CloudAccount, CloudService
+from pwtray.core._cloud_tokens import CloudTokens
+from pwtray.core._config import CliOptions
+from pwtray.settings import Cloud, KeyringProblem
+
+# The redirect URI registered in the user's Tesla application is http://localhost:8765/callback
+# (README; `pwtray cloud login --port`): the port must be that one.
+REDIRECT_PORT = 8765
+SIGN_IN_TIMEOUT_S = 300.0
+
+
+class AccountState(enum.Enum):
+    SIGNED_OUT = "signed out"
+    SIGNED_IN = "signed in"
+    SIGN_IN_NEEDED = "sign-in needed"  # Tesla refused the saved sign-in this session
+
+
+@dataclass(frozen=True)
+class AccountStatus:
+    """What the Connection dialog says about the account (never a token)."""
+
+    state: AccountState
+    client_id: str  # the one in use, or the one last used ("" = never set)
+    site_id: int | None = None  # None: not found yet (the first request finds it)
+    site_name: str = ""
+    refusal: str = ""  # Tesla's reason, when a sign-in is needed again
+    keyring: KeyringProblem | None = None  # why the sign-in lasts this session only
+    in_keyring: bool = True  # False: the demo, or PWTRAY_CLOUD_REFRESH_TOKEN (memory only)
+    settings_problem: str | None = None  # the settings file could not be written
+
+
+class TeslaAccount:
+    def __init__(
+        self,
+        cloud: CloudService,
+        tokens: CloudTokens,
+        cli: CliOptions,
+        *,
+        settings: Callable[[], Cloud],
+        save: Callable[[Cloud], str | None],
+    ) -> None:
+        self._cloud = cloud
+        self._tokens = tokens
+        self._cli = cli
+        self._settings = settings
+        self._save = save
+
+    @property
+    def client_id(self) -> str:
+        """The client ID to offer: the one in use, else the one in the settings."""
+        account = self._cloud.account
+        return account.client_id if account is not None else self._settings().client_id
+
+    # ------------------------------------------------------------------ state (no cloud call)
+    async def status(self) -> AccountStatus:
+        """Signed in or not, from the keyring (read in a worker thread, once) and from what
+        Tesla answered this session."""
+        await self._tokens.load()
+        return self.status_now()
+
+    def status_now(self, settings_problem: str | None = None) -> AccountStatus:
+        cloud, settings = self._cloud, self._settings()
+        refused = cloud.sign_in_required
+        if not cloud.connected:
+            state = AccountState.SIGNED_OUT
+        elif refused is not None:
+            state = AccountState.SIGN_IN_NEEDED
+        else:
+            state = AccountState.SIGNED_IN
+        account = cloud.account
+        site_id = settings.site_id or (account.site_id if account is not None else None)
+        return AccountStatus(
+            state,
+            self.client_id,
+            site_id=site_id or None,
+            site_name=settings.site_name if settings.site_id else "",
+            refusal=refused.reason if refused is not None else "",
+            keyring=self._tokens.problem,
+            in_keyring=self._tokens.in_keyring,
+            settings_problem=settings_problem,
+        )
+
+    # ------------------------------------------------------------------ signing in and out
+    def account_for(self, client_id: str) -> CloudAccount:
+        """The account a sign-in with this client ID makes (the command line's cloud wins)."""
+        client_id = client_id.strip()
+        if not client_id:
+            raise ValueError(
+                "Enter the client ID of your Tesla application first (developer.tesla.com, "
+                "your application's Credentials)."
+            )
+        if any(c.isspace() for c in client_id) or len(client_id) > 200:
+            raise ValueError(
+                "That is not a client ID (it has spaces in it, or is far too long): copy it "
+                "again from your application's Credentials at developer.tesla.com."
+            )
+        cli = self._cli
+        return CloudAccount(
+            client_id,
+            cloud_url=cli.cloud_url or DEFAULT_CLOUD_URL,
+            auth_url=cli.cloud_url or DEFAULT_AUTH_URL,
+            ca_path=cli.cloud_ca,
+        )
+
+    async def sign_in_with_browser(
+        self,
+        client_id: str,
+        *,
+        open_browser: Callable[[str], object],
+        port: int = REDIRECT_PORT,
+        timeout_s: float = SIGN_IN_TIMEOUT_S,
+    ) -> AccountStatus:
+        """Tesla's sign-in page in the browser, its answer on ``http://localhost:port``.
+        Cancel the task to abandon it (the port is freed)."""
+        account = self.account_for(client_id)
+        await sign_in_with_browser(
+            account.client_id,
+            self._tokens,
+            open_browser=open_browser,
+            port=port,
+            auth_url=account.auth_url,
+            cloud_url=account.cloud_url,
+            ca_path=account.ca_path,
+            timeout_s=timeout_s,
+        )
+        return await self._signed_in(account)
+
+    async def sign_in_with_refresh_token(self, client_id: str, refresh_token: str) -> AccountStatus:
+        """A refresh token made elsewhere: checked with Tesla at once (which replaces it)."""
+        account = self.account_for(client_id)
+        await sign_in_with_refresh_token(
+            account.client_id,
+            refresh_token,
+            self._tokens,
+            auth_url=account.auth_url,
+            ca_path=account.ca_path,
+        )
+        return await self._signed_in(account)
+
+    async def _signed_in(self, account: CloudAccount) -> AccountStatus:
+        """The new tokens are kept: save the account, use it now, and find its site (a
+        failure there is raised; the sign-in itself stays)."""
+        problem = self._save(Cloud(client_id=account.client_id))  # the site is found again
+        await self._cloud.use(account)
+        await self._cloud.client()  # region and site, saved by the service once found
+        return self.status_now(problem)
+
+    async def sign_out(self) -> AccountStatus:
+        """Forget the tokens (keyring and memory); the client ID stays for the next sign-in."""
+        await self._tokens.clear()
+        await self._cloud.use(self._cloud.account)  # drop the client and what it knew
+        return self.status_now()
