@@ -10,6 +10,7 @@ from pwtray.core._account import (
     SIGN_IN_TIMEOUT_S,
     AccountState,
     AccountStatus,
+    SiteChoiceNeeded,
     TeslaAccount,
 )
 from pwtray.core._actions import (
@@ -95,6 +96,7 @@ __all__ = [
     "ShutdownPolicy",
     "ShutdownState",
     "Site",
+    "SiteChoiceNeeded",
     "StatusReading",
     "Supervisor",
     "TeslaAccount",

@@ -12,12 +12,18 @@ opens or a command runs. A ``--cloud-url`` / ``--cloud-ca`` given on the command
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from pwtray.cloud import (
     DEFAULT_AUTH_URL,
     DEFAULT_CLOUD_URL,
+    EnergySite,
+    FleetClient,
+    MissingScopeError,
+    SiteChoiceRequiredError,
+    SiteNotFoundError,
+    choose_site,
     sign_in_with_browser,
     sign_in_with_refresh_token,
 )
@@ -52,6 +58,16 @@ class AccountStatus:
     settings_problem: str | None = None  # the settings file could not be written
 
 
+class SiteChoiceNeeded(Exception):
+    """Signed in; the account has several energy sites and none has this gateway's DIN. Choose
+    one of ``sites`` with :meth:`TeslaAccount.use_site` (``account`` is what to pass back)."""
+
+    def __init__(self, account: CloudAccount, sites: Sequence[EnergySite], message: str) -> None:
+        super().__init__(message)
+        self.account = account
+        self.sites = tuple(sites)
+
+
 class TeslaAccount:
     def __init__(
         self,
@@ -61,12 +77,14 @@ class TeslaAccount:
         *,
         settings: Callable[[], Cloud],
         save: Callable[[Cloud], str | None],
+        din: Callable[[], str | None] = lambda: None,
     ) -> None:
         self._cloud = cloud
         self._tokens = tokens
         self._cli = cli
         self._settings = settings
         self._save = save
+        self._din = din
 
     @property
     def client_id(self) -> str:
@@ -161,11 +179,46 @@ class TeslaAccount:
         return await self._signed_in(account)
 
     async def _signed_in(self, account: CloudAccount) -> AccountStatus:
-        """The new tokens are kept: save the account, use it now, and find its site (a
-        failure there is raised; the sign-in itself stays)."""
-        problem = self._save(Cloud(client_id=account.client_id))  # the site is found again
+        """The new tokens are kept: use them now, then find the account's region and the
+        gateway's site (two requests). Tokens that cannot serve pwtray — a permission missing,
+        no Powerwall on the account — are forgotten again; after any other failure the sign-in
+        stays and the site is found at the first use."""
+        problem = self._save(Cloud(client_id=account.client_id))
         await self._cloud.use(account)
-        await self._cloud.client()  # region and site, saved by the service once found
+        client = FleetClient(
+            account.client_id,
+            self._tokens,
+            cloud_url=account.cloud_url,
+            auth_url=account.auth_url,
+            ca_path=account.ca_path,
+        )
+        try:
+            async with client:
+                await client.discover_region()
+                sites = await client.energy_sites()
+        except (MissingScopeError, SiteNotFoundError):
+            await self.sign_out()
+            raise
+        account = replace(account, cloud_url=client.cloud_url)
+        try:
+            choice = choose_site(sites, self._din())
+        except SiteChoiceRequiredError as exc:
+            candidates = [s for s in sites if s in exc.sites]
+            raise SiteChoiceNeeded(account, candidates, str(exc)) from exc
+        return await self.use_site(account, choice.site, settings_problem=problem)
+
+    async def use_site(
+        self, account: CloudAccount, site: EnergySite, *, settings_problem: str | None = None
+    ) -> AccountStatus:
+        """This energy site of the account, from now on (saved in the settings)."""
+        cloud = Cloud(
+            client_id=account.client_id,
+            cloud_url=account.cloud_url,
+            site_id=site.site_id,
+            site_name=site.name or "",
+        )
+        problem = self._save(cloud) or settings_problem
+        await self._cloud.use(replace(account, site_id=site.site_id))
         return self.status_now(problem)
 
     async def sign_out(self) -> AccountStatus:

@@ -262,7 +262,12 @@ class Core:
         if cloud is None:  # Core.start always gives the site its cloud
             raise RuntimeError("this site has no way to the Tesla cloud")
         return TeslaAccount(
-            cloud, self.tokens, self.cli, settings=lambda: self.settings.cloud, save=self.save_cloud
+            cloud,
+            self.tokens,
+            self.cli,
+            settings=lambda: self.settings.cloud,
+            save=self.save_cloud,
+            din=lambda: self.site.snapshot.din,
         )
 
     # ------------------------------------------------------------------ changes from the user

@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pwtray.core._account import AccountState, AccountStatus
+from pwtray.cloud import CloudError
+from pwtray.core._account import AccountState, AccountStatus, SiteChoiceNeeded
 from pwtray.core._actions import ActionRun, Outcome, Trigger
 from pwtray.core._codes import readable as readable  # said here, kept in a leaf module
 from pwtray.core._ups import UpsState
@@ -156,10 +157,18 @@ def account_line(status: AccountStatus) -> str:
     if status.state is AccountState.SIGN_IN_NEEDED:
         return SIGN_IN_NEEDED
     if status.site_id is None:
-        return "Signed in — the site is chosen at the first use"
+        return "Signed in — site not chosen yet"
     if status.site_name:
         return f"Signed in — site {status.site_name} ({status.site_id})"
     return f"Signed in — site {status.site_id}"
+
+
+def cloud_problem(error: BaseException) -> str:
+    """What went wrong with the Tesla account or cloud, for a person: the error's own words
+    (the cloud's errors and pwtray's checks of what was typed are written for people)."""
+    if isinstance(error, CloudError | SiteChoiceNeeded | ValueError):
+        return str(error)
+    return "pwtray hit an internal error talking to Tesla's cloud; its log has the details."
 
 
 def alert_label(code: str) -> str:

@@ -98,10 +98,10 @@ def cloud_factory(sim_factory: SimFactory) -> Iterator[CloudFactory]:
 
     def start(gateway: Simulator | None = None, **overrides: Any) -> Cloud:
         gateway = gateway or sim_factory()
-        din = din_for_serial(gateway.config.serial)
+        din = overrides.setdefault("gateway_din", din_for_serial(gateway.config.serial))
         overrides.setdefault("delay_s", DELAY_S)
         overrides.setdefault("client_id", CLIENT_ID)
-        cloud = CloudSimulator(gateway, CloudConfig(gateway_din=din, **overrides)).start()
+        cloud = CloudSimulator(gateway, CloudConfig(**overrides)).start()
         started.append(cloud)
         return Cloud(gateway, cloud, din)
 
