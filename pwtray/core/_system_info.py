@@ -1,4 +1,4 @@
-"""The gateway's network and site information, read section by section for the Network info
+"""The gateway's network and site information, read section by section for the Gateway info
 dialog. Every section is read on its own: one that fails says what it could not read, in words,
 and the others still show."""
 
@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from pwtray.core._codes import readable
-from pwtray.gateway import EndpointNotSupportedError, GatewayClient
+from pwtray.gateway import EndpointNotSupportedError, GatewayClient, UpdateStatus
 
 Rows = list[tuple[str, str]]
 INTERFACES = {"EthType": "Ethernet", "WifiType": "Wi-Fi", "GsmType": "Cellular"}
@@ -109,10 +109,55 @@ async def _firmware(gw: GatewayClient) -> Rows:
     except EndpointNotSupportedError:
         rows.append(("Update status", "not offered by this firmware"))
     else:
-        version = f" (version {update.version})" if update.version else ""
-        state = update.state.strip("/").replace("_", " ") or "unknown"
-        rows.append(("Update status", f"{state}{version}"))
+        rows.append(("Update status", update_text(update, status.firmware)))
     return rows
+
+
+UPDATE_STATES = {  # the seed document's list, in words
+    "/clear_update_status": "checking for an update",
+    "/update_succeeded": "up to date (the last update succeeded)",
+    "/update_staged": "an update is staged, to be installed",
+    "/download": "downloading an update",
+    "/update_downloaded": "an update is downloaded, ready to install",
+    "/update_unknown": "no update in progress",
+}
+
+
+def update_text(update: UpdateStatus, firmware: str) -> str:
+    """``/api/system/update/status`` in words. The seed: ``/update_failed`` with the status
+    ``nonactionable`` means an update was looked for and none was needed — up to date, not
+    a failure; ``ignoring`` means the gateway was busy with something it would not interrupt."""
+    status = set(update.info.status if update.info else [])
+    if update.state == "/update_failed":
+        if "error" in status:
+            text = "the last update failed"
+        elif "ignoring" in status:
+            text = "busy; the update check was put off"
+        else:
+            text = "up to date"
+    else:
+        text = (
+            UPDATE_STATES.get(update.state)
+            or readable(update.state.strip("/") or "unknown").lower()
+        )
+    if update.offline_updating:
+        text += "; updating without the internet"
+    if update.offline_update_error:
+        text += f"; the offline update failed: {update.offline_update_error}"
+    version = (update.version or "").split()[0] if update.version else ""
+    if (
+        version
+        and not firmware.startswith(version)
+        and update.state
+        in (
+            "/update_staged",
+            "/download",
+            "/update_downloaded",
+            "/clear_update_status",
+        )
+    ):
+        text += f" (to {version})"
+    return text
 
 
 async def _registration(gw: GatewayClient) -> Rows:

@@ -750,10 +750,19 @@ class HistoryStore:
         return len(days)
 
     def export_outages_csv(self, out: IO[str], start: float = 0.0, end: float = math.inf) -> int:
-        """The outage log; an outage still going on has an empty end and duration."""
+        """The outage log; an outage still going on has an empty end and duration. ``source``:
+        ``watched`` (pwtray saw it) or ``cloud`` (Tesla told it afterwards; no readings)."""
         writer = csv.writer(out)
         writer.writerow(
-            ["start", "end", "duration_min", "lowest_soe_percent", "home_kwh", "battery_kwh"]
+            [
+                "start",
+                "end",
+                "duration_min",
+                "lowest_soe_percent",
+                "home_kwh",
+                "battery_kwh",
+                "source",
+            ]
         )
         outages = self.outages(start, end)
         for o in outages:
@@ -765,6 +774,7 @@ class HistoryStore:
                     _fmt(o.lowest_soe),
                     "" if o.energy_used_wh is None else f"{o.energy_used_wh / 1000:.3f}",
                     "" if o.battery_supplied_wh is None else f"{o.battery_supplied_wh / 1000:.3f}",
+                    o.source,
                 ]
             )
         return len(outages)

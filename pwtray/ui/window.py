@@ -182,9 +182,18 @@ class StatusPanel(QWidget):
 
 
 class OutageLog(QWidget):
-    """Every outage in the history: start, end, duration, lowest charge, energy used."""
+    """Every outage in the history: start, end, duration, lowest charge, energy used, and who
+    recorded it (pwtray, or Tesla's cloud for one while pwtray was not running)."""
 
-    COLUMNS = ("Start", "End", "Duration", "Lowest charge", "Home used", "From Powerwall")
+    COLUMNS = (
+        "Start",
+        "End",
+        "Duration",
+        "Lowest charge",
+        "Home used",
+        "From Powerwall",
+        "Recorded by",
+    )
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -218,10 +227,16 @@ class OutageLog(QWidget):
                 "—" if o.lowest_soe is None else f"{o.lowest_soe:.0f} %",
                 units.energy(o.energy_used_wh),
                 units.energy(o.battery_supplied_wh),
+                "pwtray" if o.watched else "Tesla",
             )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if column >= 2:
+                if not o.watched:
+                    item.setToolTip(
+                        "pwtray was not running: Tesla's cloud told of this outage afterwards, "
+                        "without its readings"
+                    )
+                if 2 <= column < len(cells) - 1:
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )

@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from pwtray.core.words import KEYRING_PROBLEMS, alert_label, keyring_text, readable
+from pwtray.core.words import (
+    KEYRING_PROBLEMS,
+    alert_label,
+    grid_label,
+    keyring_text,
+    mode_label,
+    readable,
+)
+from pwtray.gateway import GridState, OperationMode
 from pwtray.settings import KeyringProblem
 
 ROOT = Path(__file__).resolve().parents[2] / "pwtray"
@@ -84,3 +92,19 @@ def test_no_endpoint_path_and_no_menu_that_does_not_exist(path: Path) -> None:
     # The tray menu has "Connection…" and "Preferences…"; there is no "Settings" item.
     assert not [s for s in said if re.search(r"\bSettings\b.*\bmenu\b|\bunder Settings\b", s)]
     assert not [s for s in said if re.search(r"\b(FAILED|NOT)\b", s)]  # no shouting
+
+
+@pytest.mark.parametrize("state", list(GridState))
+def test_every_grid_state_has_its_own_words(state: GridState) -> None:
+    said = grid_label(state)
+    assert said
+    assert "_" not in said
+    assert said != state.value
+    others = {grid_label(s) for s in GridState if s is not state}
+    assert said not in others
+
+
+@pytest.mark.parametrize("mode", list(OperationMode))
+def test_every_mode_has_the_tesla_apps_name(mode: OperationMode) -> None:
+    assert mode_label(mode) == mode_label(mode.value)
+    assert "_" not in mode_label(mode)

@@ -211,8 +211,8 @@ def test_the_outage_log(tmp_path: Path) -> None:
     out = io.StringIO()
     assert history.export_outages_csv(out) == 1
     assert out.getvalue().splitlines() == [
-        "start,end,duration_min,lowest_soe_percent,home_kwh,battery_kwh",
-        "2026-03-01T00:00:00+00:00,2026-03-01T01:00:00+00:00,60.0,64,1.700,1.600",
+        "start,end,duration_min,lowest_soe_percent,home_kwh,battery_kwh,source",
+        "2026-03-01T00:00:00+00:00,2026-03-01T01:00:00+00:00,60.0,64,1.700,1.600,watched",
     ]
     history.close()
 

@@ -304,7 +304,7 @@ def test_sharing_with_the_network_lists_the_clients_and_keeps_the_password_apart
     qtbot.addWidget(dialog)
     dialog.nut_enabled.setChecked(True)
     dialog.nut_listen.setText("0.0.0.0:3493")
-    dialog.nut_clients.setText("192.168.1.20, 192.168.1.0/24  fd00::/64")
+    dialog.nut_clients.setText("192.168.1.20, 192.168.1.0/24  fd00::/64")  # example, not contacted
     dialog.nut_ups_name.setText("ups")
     dialog.nut_charge.setValue(20)
     dialog.nut_runtime.setValue(15)
@@ -313,7 +313,7 @@ def test_sharing_with_the_network_lists_the_clients_and_keeps_the_password_apart
     ((choice),) = chosen
     nut = choice.settings.nut
     assert nut.enabled
-    assert nut.allowed_clients == ["192.168.1.20", "192.168.1.0/24", "fd00::/64"]
+    assert nut.allowed_clients == ["192.168.1.20", "192.168.1.0/24", "fd00::/64"]  # example
     assert (nut.ups_name, nut.charge_low_percent, nut.runtime_low_s) == ("ups", 20.0, 900.0)
     assert choice.nut_password == "s3cret"
     assert "MONITOR ups@<this computer> 1 monuser" in dialog.nut_example.text()

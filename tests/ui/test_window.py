@@ -106,6 +106,28 @@ def test_a_window_opened_during_an_outage_says_since_when(
     history.close()
 
 
+def test_an_outage_told_by_the_cloud_is_marked_as_recorded_by_tesla(
+    qapp: QApplication, qtbot: QtBot, tmp_path: Path
+) -> None:
+    clock = SimTime(NOW - 86_400)
+    history = HistoryStore(tmp_path / "h.sqlite", clock=clock)
+    last = simulate(history, clock, END, days=1, outages=((2.0, 0.5),))
+    assert history.add_unwatched_outage(NOW - 80_000, NOW - 79_000)  # while pwtray was off
+    win = MainWindow(history, clock=lambda: NOW, state_file=tmp_path / "w.ini")
+    qtbot.addWidget(win)
+    win.show_snapshot(last, NOW)
+    win.tabs.setCurrentIndex(2)
+    table = win.outage_log.table
+    recorded_by = table.columnCount() - 1
+    by = [table.item(row, recorded_by).text() for row in range(table.rowCount())]  # type: ignore[union-attr]
+    assert by == ["pwtray", "Tesla"]  # newest first
+    told = table.item(1, 3)
+    assert told is not None
+    assert told.text() == "—"  # no readings of it
+    assert "pwtray was not running" in told.toolTip()
+    history.close()
+
+
 def test_the_chart_shows_the_requested_range_with_bounded_points(
     window: MainWindow, qtbot: QtBot, store: HistoryStore
 ) -> None:
