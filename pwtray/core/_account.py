@@ -2,11 +2,12 @@
 token), signing out, and whether pwtray is signed in — for the Connection dialog.
 
 Signing in keeps the tokens in the keyring (through :class:`CloudTokens`, never on the event
-loop), saves the account — client ID, regional URL, energy site — in the settings (never a
-token), and hands it to the running :class:`CloudService` at once, which finds the site
-(matched to the gateway's DIN) with its first two requests. Whether pwtray is signed in is
-answered without asking Tesla: its calls are metered, and the cloud is asked only when a dialog
-opens or a command runs. A ``--cloud-url`` / ``--cloud-ca`` given on the command line wins.
+loop), finds the account's region and the energy site (matched to the gateway's DIN; asked of
+the user when several sites match none), saves them with the client ID in the settings (never
+a token), and hands the account to the running :class:`CloudService` at once. Whether pwtray is
+signed in is answered without asking Tesla: its calls are metered, and the cloud is asked only
+when a dialog opens or a command runs. A ``--cloud-url`` / ``--cloud-ca`` given on the command
+line wins.
 """
 
 from __future__ import annotations

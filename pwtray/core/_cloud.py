@@ -91,6 +91,7 @@ class CloudService:
         self._remember_site = remember_site
         self._client: FleetClient | None = None
         self._refused: SignInRequiredError | None = None  # when finding the site
+        self._retired: list[FleetClient] = []  # replaced by a sign-in; closed at quit
         self._lock = asyncio.Lock()
 
     @property
@@ -108,13 +109,14 @@ class CloudService:
 
     async def use(self, account: CloudAccount | None) -> None:
         """Another account (or the same one signed in again): the next request uses it, with
-        the tokens in the store now; what the previous client knew is dropped."""
+        the tokens in the store now; what the previous client knew is dropped. The previous
+        client is closed at quit, not now: a command may still be using it."""
         async with self._lock:
             self.account = account
             self._refused = None
-            client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+            if self._client is not None:
+                self._retired.append(self._client)
+            self._client = None
 
     async def client(self) -> FleetClient:
         """The site's Fleet API client; the first use finds the site (matched to the gateway's
@@ -177,9 +179,11 @@ class CloudService:
         )
 
     async def close(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        clients, self._retired = [*self._retired, self._client], []
+        self._client = None
+        for client in clients:
+            if client is not None:
+                await client.aclose()
 
 
 UNWATCHED_GAP_S = 600.0  # pwtray was away this long: ask Tesla what happened meanwhile

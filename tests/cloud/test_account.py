@@ -6,6 +6,7 @@ forgets the tokens and keeps the client ID, and a sign-in Tesla refused is said 
 from __future__ import annotations
 
 import asyncio
+import threading
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,11 +16,13 @@ import pytest
 from pwtray.cloud import SignInRequiredError
 from pwtray.core import AccountState, CliOptions, CloudService, Core
 from pwtray.core.words import account_line
+from pwtray.gateway import OperationMode
 from pwtray.settings import Connection, KeyringSecrets, Settings, save
 from tests.cloud.conftest import CLIENT_ID, Cloud, browse
 from tests.conftest import PASSWORD
 from tests.keyrings import MemoryKeyring, using
 from tests.secretservice import secret_service
+from tests.waiting import until
 
 SITE_LINE = "Signed in — site Home Energy Gateway (1689000000001)"
 
@@ -132,6 +135,39 @@ async def test_a_refused_sign_in_is_said_and_a_new_one_works_at_once(
         assert account_line(status) == SITE_LINE
         assert (await service(core).read_settings()).mode == "self_consumption"
     finally:
+        await core.close()
+
+
+async def test_a_command_in_flight_finishes_while_the_user_signs_in_again(
+    tmp_path: Path, cloud: Cloud, keyring_backend: MemoryKeyring
+) -> None:
+    core = await start_core(tmp_path, cloud)
+    answer = threading.Event()
+    reached = threading.Event()
+
+    def tesla_thinking() -> None:  # the reserve change is made; Tesla's answer is slow
+        reached.set()
+        answer.wait(60)
+
+    try:
+        await core.account.sign_in_with_refresh_token(CLIENT_ID, cloud.sim.config.refresh_token)
+        cloud.sim.after_next("/backup", tesla_thinking)
+        command = asyncio.ensure_future(
+            service(core).set_operation(OperationMode.SELF_CONSUMPTION, 40)
+        )
+        await until(reached.is_set, 30, "the reserve change at Tesla")
+
+        def browser(url: str) -> None:
+            asyncio.get_running_loop().create_task(browse(url, cloud))
+
+        status = await core.account.sign_in_with_browser(CLIENT_ID, open_browser=browser, port=0)
+        assert account_line(status) == SITE_LINE
+        answer.set()
+        result = await command  # its client was replaced, not closed under it
+        assert result.reported == 40
+        assert (await service(core).read_settings()).reserve_percent == 40
+    finally:
+        answer.set()
         await core.close()
 
 
