@@ -486,6 +486,7 @@ class TeslaAccountPanel(QWidget):
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setAccessibleName("What happened")
+        self.message.hide()
         self.kept = QLabel("")
         self.kept.setWordWrap(True)
         self.kept.setAccessibleName("Where the sign-in is kept")
@@ -520,9 +521,7 @@ class TeslaAccountPanel(QWidget):
         warn = status.keyring is not None or not status.in_keyring
         self.kept.setText(f"⚠ {kept}" if warn else kept)
         if status.state is AccountState.SIGN_IN_NEEDED and not self.message.text():
-            self.message.setText(
-                f"{status.refusal}. Sign in again, with the browser or a new refresh token."
-            )
+            self._say(f"{status.refusal}. Sign in again, with the browser or a new refresh token.")
         self._fit()  # a longer line may wrap onto more lines than before
 
     def _status_failed(self, error: Exception) -> None:
@@ -540,6 +539,11 @@ class TeslaAccountPanel(QWidget):
         self.client_id.setReadOnly(busy)
         self.port.setEnabled(not busy)
 
+    def _say(self, text: str) -> None:
+        """What just happened, or nothing (then the line takes no room)."""
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
     def _fit(self) -> None:
         """Grow the window to show what just appeared (never shrink what the user chose)."""
         window = self.window()
@@ -554,7 +558,7 @@ class TeslaAccountPanel(QWidget):
         if not isinstance(error, CloudError | SiteChoiceNeeded | ValueError):
             log.error("Tesla account: unexpected error", exc_info=error)
         mark = "" if isinstance(error, SiteChoiceNeeded) else "✖ "  # a question, not a failure
-        self.message.setText(f"{mark}{cloud_problem(error)}")
+        self._say(f"{mark}{cloud_problem(error)}")
         self._fit()
 
     # ------------------------------------------------------------------ signing in and out
@@ -575,14 +579,14 @@ class TeslaAccountPanel(QWidget):
         self.url.setText(url)
         self.url.setCursorPosition(0)
         if self._open_browser(url) is False:
-            self.message.setText(NO_BROWSER)
+            self._say(NO_BROWSER)
 
     def cancel_sign_in(self) -> None:
         sign_in, self._sign_in = self._sign_in, None
         if sign_in is not None:
             sign_in.cancel()
         self.waiting_box.hide()
-        self.message.setText(CANCELLED)
+        self._say(CANCELLED)
         self.tasks.start(self._after(sign_in), self.show_status, self._status_failed)
 
     async def _after(self, cancelled: asyncio.Task[AccountStatus] | None) -> AccountStatus:
@@ -620,7 +624,7 @@ class TeslaAccountPanel(QWidget):
 
     def _start(self) -> None:
         self._set_busy(True)
-        self.message.clear()
+        self._say("")
         self.choice_box.hide()
         self._choice = None
 
@@ -630,12 +634,12 @@ class TeslaAccountPanel(QWidget):
         self.paste_box.hide()
         self.show_status(status)
         done = "Signed in. Changes the gateway refuses now go through Tesla's cloud."
-        self.message.setText(f"{done} {status.settings_problem or ''}".strip())
+        self._say(f"{done} {status.settings_problem or ''}".strip())
         self._fit()
 
     def _signed_out(self, status: AccountStatus) -> None:
         self.show_status(status)
-        self.message.setText(
+        self._say(
             "Signed out: the Tesla tokens are forgotten; the client ID stays for the next sign-in."
         )
         self._fit()

@@ -205,7 +205,7 @@ def test_connection_on_its_tesla_account_tab_fits(
             await until(lambda: not panel.busy, 15, "the cancel")
             browser.visit = True
             panel.browser_button.click()
-            await until(panel.choice_box.isVisible, 30, "the choice of sites")
+            await until(lambda: panel.choice_box.isVisible() and not panel.busy, 30, "the sites")
             panel.paste_button.click()
             await settle()
             assert panel.paste_box.isVisible()
