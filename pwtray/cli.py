@@ -355,15 +355,19 @@ def _add_cloud_commands(commands: Any) -> None:
 
 def cloud_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from pwtray.cloud import CloudError
-    from pwtray.settings import KeyringTokenStore
+    from pwtray.core import CloudTokens
+    from pwtray.core.words import sign_in_keyring_text
+    from pwtray.settings import KeyringSecrets, KeyringTokenStore
 
-    store = KeyringTokenStore()
+    keyring = KeyringTokenStore(KeyringSecrets())  # blocking is fine here: no event loop waits
     try:
         if args.cloud_command == "logout":
-            store.clear()
+            keyring.clear()
+            if keyring.problem is not None:
+                return EXIT_CLOUD
             print("Signed out: the Tesla tokens are gone from the keyring.", file=out)
             return EXIT_OK
-        result = asyncio.run(_cloud(args, store, out, err))
+        result = asyncio.run(_cloud(args, CloudTokens(keyring), out, err))
     except ValueError as exc:
         print(f"pwtray cloud: {exc}", file=err)
         return EXIT_USAGE
@@ -371,8 +375,8 @@ def cloud_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"pwtray cloud: {exc}", file=err)
         return _cloud_exit_code(exc)
     finally:
-        if store.problem:
-            print(f"pwtray cloud: {store.problem}", file=err)
+        if keyring.problem is not None:
+            print(f"pwtray cloud: {sign_in_keyring_text(keyring.problem)}", file=err)
     return result
 
 

@@ -170,8 +170,9 @@ class LoopbackReceiver:
             async with asyncio.timeout(timeout_s):
                 return await asyncio.shield(self._result)
         except TimeoutError:
+            waited = f"{timeout_s / 60:.0f} min" if timeout_s >= 90 else f"{timeout_s:g} s"
             raise SignInFailedError(
-                f"no answer from Tesla's sign-in page within {timeout_s / 60:.0f} min"
+                f"no answer from Tesla's sign-in page within {waited}; start again when ready"
             ) from None
 
     async def close(self) -> None:

@@ -1,10 +1,11 @@
 """Tokens: where they live (:class:`TokenStore`), and keeping a valid access token.
 
 Tesla's refresh tokens are single use: every refresh returns a new one and the old one stops
-working. So the order is fixed: the new refresh token is written to the store *before* the new
-access token is stored or used, and a store that fails stops the refresh there. A crash at any
-point leaves the store holding a refresh token Tesla still accepts (or, if Tesla's answer was
-lost in flight, the one it had — which is then the only thing anyone could have kept).
+working. So the order is fixed: the new refresh token is written to the store — and that write
+awaited — *before* the new access token is stored or used, and a store that fails stops the
+refresh there. A crash at any point leaves the store holding a refresh token Tesla still
+accepts (or, if Tesla's answer was lost in flight, the one it had — which is then the only
+thing anyone could have kept).
 
 A refresh token Tesla rejects (revoked, expired, already used) is final: the manager raises one
 :class:`SignInRequiredError` and remembers it, so later calls fail at once without asking Tesla
@@ -48,50 +49,48 @@ _SIGNED_OUT = {"invalid_grant", "login_required", "invalid_token", "invalid_clie
 class TokenStore(Protocol):
     """Where the account's tokens are kept: the OS keyring in the app, memory in tests.
 
-    ``save_refresh_token`` must replace the stored token in one step (never leave none) and
-    raise if it could not keep it at all; ``use_until`` is the time (``time.time()`` seconds)
-    after which pwtray refreshes rather than use the access token.
+    ``load()`` reads what is kept, once (later calls return at once); the ``load_*`` methods
+    then answer from memory and never wait. Saves are awaited: ``save_refresh_token`` returns
+    once the token is kept, having replaced the stored one in one step (never leaving none),
+    and raises if it could not keep it at all. ``use_until`` is the time (``time.time()``
+    seconds) after which pwtray refreshes rather than use the access token.
     """
 
-    problem: str | None
+    async def load(self) -> None: ...
 
     def load_refresh_token(self) -> str | None: ...
 
-    def save_refresh_token(self, token: str) -> None: ...
+    async def save_refresh_token(self, token: str) -> None: ...
 
     def load_access_token(self) -> tuple[str, float] | None: ...
 
-    def save_access_token(self, token: str, use_until: float) -> None: ...
-
-    def clear(self) -> None: ...
+    async def save_access_token(self, token: str, use_until: float) -> None: ...
 
 
 class MemoryTokenStore:
-    """Tokens for this process only (tests, the demo)."""
+    """Tokens for this process only (tests)."""
 
     def __init__(self, refresh_token: str | None = None) -> None:
-        self.problem: str | None = None
         self._refresh = refresh_token
         self._access: tuple[str, float] | None = None
 
     def __repr__(self) -> str:
         return "MemoryTokenStore(<hidden>)"
 
+    async def load(self) -> None:
+        return None
+
     def load_refresh_token(self) -> str | None:
         return self._refresh
 
-    def save_refresh_token(self, token: str) -> None:
+    async def save_refresh_token(self, token: str) -> None:
         self._refresh = token
 
     def load_access_token(self) -> tuple[str, float] | None:
         return self._access
 
-    def save_access_token(self, token: str, use_until: float) -> None:
+    async def save_access_token(self, token: str, use_until: float) -> None:
         self._access = (token, use_until)
-
-    def clear(self) -> None:
-        self._refresh = None
-        self._access = None
 
 
 class RateLimit:
@@ -150,6 +149,7 @@ class TokenManager:
         """A token to use now: the stored one while it is fresh, else a refreshed one."""
         if self.sign_in_required is not None:
             raise self.sign_in_required
+        await self.store.load()
         current = self._current()
         if current is not None:
             return current
@@ -165,6 +165,7 @@ class TokenManager:
     async def refresh(self, *, stale: str | None = None, using: str | None = None) -> str:
         """Get a new access token. With ``stale`` (a token Tesla just refused): if another
         task already replaced it, that newer token is returned instead of refreshing twice."""
+        await self.store.load()
         async with self._lock:
             if self.sign_in_required is not None and using is None:
                 raise self.sign_in_required
@@ -183,7 +184,7 @@ class TokenManager:
                 },
                 signing_in=using is not None,
             )
-            return self._keep(grant, refresh_token)
+            return await self._keep(grant, refresh_token)
 
     def reset(self) -> None:
         """After a new sign-in into the same store elsewhere: forget what this manager knew
@@ -224,17 +225,18 @@ class TokenManager:
                 raise SignInFailedError(
                     "Tesla gave no refresh token (the offline_access permission was not granted)"
                 )
-            self._keep(grant, None)
+            await self._keep(grant, None)
 
     # ------------------------------------------------------------------ internals
-    def _keep(self, grant: TokenGrant, old_refresh: str | None) -> str:
+    async def _keep(self, grant: TokenGrant, old_refresh: str | None) -> str:
         if grant.refresh_token and grant.refresh_token != old_refresh:
-            # First and alone: Tesla has already retired the old refresh token.
-            self.store.save_refresh_token(grant.refresh_token)
+            # First and alone, and kept (awaited) before the new access token is stored or
+            # used: Tesla has already retired the old refresh token.
+            await self.store.save_refresh_token(grant.refresh_token)
         now = self._clock()
         margin = min(self._margin_s, grant.expires_in / 2)
         use_until = now + grant.expires_in - margin
-        self.store.save_access_token(grant.access_token, use_until)
+        await self.store.save_access_token(grant.access_token, use_until)
         self._access = (grant.access_token, use_until)
         self.sign_in_required = None
         return grant.access_token

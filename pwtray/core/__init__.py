@@ -5,6 +5,14 @@ pollers, and, for the demo, the simulator); the tray app and ``pwtray status`` b
 The UI gets data and commands only through its bridge to this package.
 """
 
+from pwtray.core._account import (
+    REDIRECT_PORT,
+    SIGN_IN_TIMEOUT_S,
+    AccountState,
+    AccountStatus,
+    SiteChoiceNeeded,
+    TeslaAccount,
+)
 from pwtray.core._actions import (
     ActionRun,
     ActionsConfig,
@@ -18,6 +26,7 @@ from pwtray.core._actions import (
     split_command,
 )
 from pwtray.core._cloud import CloudAccount, CloudService, NoCloudAccountError
+from pwtray.core._cloud_tokens import CloudTokens
 from pwtray.core._commands import Applied, ChangeRefusedError, Commands, OperationView, Via
 from pwtray.core._config import CliOptions, Config, Gateway, effective
 from pwtray.core._core import Core, Note, selftest_gateway
@@ -46,8 +55,12 @@ from pwtray.core._tasks import Supervisor
 from pwtray.core._ups import UpsClient, UpsState, check_ups
 
 __all__ = [
+    "REDIRECT_PORT",
     "SECTIONS",
+    "SIGN_IN_TIMEOUT_S",
     "SYSTEM_SECTIONS",
+    "AccountState",
+    "AccountStatus",
     "ActionRun",
     "ActionService",
     "ActionSpec",
@@ -58,6 +71,7 @@ __all__ = [
     "CliOptions",
     "CloudAccount",
     "CloudService",
+    "CloudTokens",
     "Commands",
     "Config",
     "Core",
@@ -82,8 +96,10 @@ __all__ = [
     "ShutdownPolicy",
     "ShutdownState",
     "Site",
+    "SiteChoiceNeeded",
     "StatusReading",
     "Supervisor",
+    "TeslaAccount",
     "Trigger",
     "UpsClient",
     "UpsState",

@@ -23,9 +23,11 @@ from pwtray.cloud import (
     BackupEvent,
     CloudSettings,
     CommandResult,
+    EnergySite,
     ExportRule,
     FleetClient,
     Mode,
+    SignInRequiredError,
     TokenStore,
 )
 from pwtray.core._config import CliOptions
@@ -87,23 +89,45 @@ class CloudService:
         tokens: TokenStore,
         *,
         din: Callable[[], str | None] = lambda: None,
-        remember_site: Callable[[int, str], None] = lambda _site, _url: None,
+        remember_site: Callable[[EnergySite, str], None] = lambda _site, _url: None,
     ) -> None:
         self.account = account
         self.tokens = tokens
         self._din = din
         self._remember_site = remember_site
         self._client: FleetClient | None = None
+        self._refused: SignInRequiredError | None = None  # when finding the site
+        self._retired: list[FleetClient] = []  # replaced by a sign-in; closed at quit
         self._lock = asyncio.Lock()
 
     @property
     def connected(self) -> bool:
-        """A Tesla account was connected (its refresh token is in the keyring)."""
+        """A Tesla account was connected (its refresh token is in the keyring). Answered from
+        memory: the tokens were read when the core unlocked (``await tokens.load()``)."""
         return self.account is not None and bool(self.tokens.load_refresh_token())
+
+    @property
+    def sign_in_required(self) -> SignInRequiredError | None:
+        """Tesla refused the saved sign-in during this session (until a new sign-in)."""
+        client = self._client
+        refused = client.tokens.sign_in_required if client is not None else None
+        return refused or self._refused
+
+    async def use(self, account: CloudAccount | None) -> None:
+        """Another account (or the same one signed in again): the next request uses it, with
+        the tokens in the store now; what the previous client knew is dropped. The previous
+        client is closed at quit, not now: a command may still be using it."""
+        async with self._lock:
+            self.account = account
+            self._refused = None
+            if self._client is not None:
+                self._retired.append(self._client)
+            self._client = None
 
     async def client(self) -> FleetClient:
         """The site's Fleet API client; the first use finds the site (matched to the gateway's
         DIN) and remembers it, so later dialogs cost a single request."""
+        await self.tokens.load()  # in a worker thread, once (done already when unlocked)
         if not self.connected or self.account is None:
             raise NoCloudAccountError
         async with self._lock:
@@ -120,10 +144,12 @@ class CloudService:
                 if client.site_id is None:
                     try:
                         choice = await client.connect(self._din())
-                    except BaseException:
+                    except BaseException as exc:
                         await client.aclose()
+                        if isinstance(exc, SignInRequiredError) and client.sign_in_required:
+                            self._refused = exc
                         raise
-                    self._remember_site(choice.site.site_id, client.cloud_url)
+                    self._remember_site(choice.site, client.cloud_url)
                 self._client = client
             return self._client
 
@@ -165,9 +191,11 @@ class CloudService:
         )
 
     async def close(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        clients, self._retired = [*self._retired, self._client], []
+        self._client = None
+        for client in clients:
+            if client is not None:
+                await client.aclose()
 
 
 UNWATCHED_GAP_S = 600.0  # pwtray was away this long: ask Tesla what happened meanwhile

@@ -23,9 +23,11 @@ import msgspec
 import platformdirs
 
 from pwtray import __version__
-from pwtray.cloud import CloudError, MemoryTokenStore, TokenStore
+from pwtray.cloud import CloudError, EnergySite
+from pwtray.core._account import TeslaAccount
 from pwtray.core._actions import ActionService, actions_config
 from pwtray.core._cloud import CloudService, backfill_outages, cloud_account
+from pwtray.core._cloud_tokens import CloudTokens
 from pwtray.core._config import CliOptions, Config, Gateway, effective
 from pwtray.core._passwords import Passwords
 from pwtray.core._schedules import ScheduleService, schedules_from
@@ -37,6 +39,7 @@ from pwtray.core.words import keyring_text
 from pwtray.gateway import GatewayAddress, normalize_fingerprint
 from pwtray.monitor import SYSTEM_CLOCK, Clock, HistoryStore, HistoryUnavailableError
 from pwtray.settings import (
+    Cloud,
     Connection,
     KeyringSecrets,
     KeyringTokenStore,
@@ -87,6 +90,7 @@ class Core:
     notes: list[Note] = field(default_factory=list)
     log_path: Path | None = None
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
+    tokens: CloudTokens = field(default_factory=lambda: CloudTokens(None))
 
     # ------------------------------------------------------------------ start and stop
     @classmethod
@@ -148,7 +152,8 @@ class Core:
         history_folder = folders.data
         supervisor = Supervisor()
         holder: list[Core] = []  # the site's cloud remembers its energy site in the settings
-        cloud = make_cloud(loaded.settings, cli, lambda: site.snapshot.din, holder)
+        tokens = make_tokens(cli, secrets)
+        cloud = make_cloud(loaded.settings, cli, tokens, lambda: site.snapshot.din, holder)
         site = Site(
             config,
             password=password,
@@ -190,6 +195,7 @@ class Core:
             notes,
             log_path,
             stack,
+            tokens,
         )
         holder.append(core)
         if unlock:
@@ -197,13 +203,17 @@ class Core:
         return core
 
     async def unlock(self) -> None:
-        """What needs the keyring: the gateway's password (unless the command line gave one)
-        and the NUT server, whose user's password is there too. May wait on a keyring prompt."""
+        """What needs the keyring: the gateway's password (unless the command line gave one),
+        the Tesla account's tokens (when one is connected) and the NUT server, whose user's
+        password is there too. May wait on a keyring prompt — one, shared by all of them."""
         gateway = self.config.gateway
         if self.cli.password is None and not self.cli.demo and gateway.host:
             password = await self.passwords.get(gateway.host)
             if password is not None:
                 self.site.connect(gateway, password)
+        cloud = self.site.commands.cloud
+        if cloud is not None and cloud.account is not None:
+            await self.tokens.load()
         ups_problem = await self.ups.apply(ups_config(self.settings, self.cli.nut))
         if ups_problem:
             self.notes.append(Note("NUT server not started", ups_problem))
@@ -234,6 +244,7 @@ class Core:
         await self.ups.stop()
         await self.supervisor.stop()
         await self.site.stop()
+        await self.tokens.close()
         if self.site.history is not None:
             await asyncio.to_thread(self.site.history.close)
         log.info("stopped cleanly")  # the last line: closing the stack ends the logging
@@ -243,6 +254,21 @@ class Core:
     def passwords(self) -> Passwords:
         """The keyring, each call in a worker thread (the dialogs' only way to it)."""
         return Passwords(self.secrets)
+
+    @property
+    def account(self) -> TeslaAccount:
+        """The Tesla account: signed in or not, signing in and out (the Connection dialog)."""
+        cloud = self.site.commands.cloud
+        if cloud is None:  # Core.start always gives the site its cloud
+            raise RuntimeError("this site has no way to the Tesla cloud")
+        return TeslaAccount(
+            cloud,
+            self.tokens,
+            self.cli,
+            settings=lambda: self.settings.cloud,
+            save=self.save_cloud,
+            din=lambda: self.site.snapshot.din,
+        )
 
     # ------------------------------------------------------------------ changes from the user
     def save_settings(self) -> str | None:
@@ -258,6 +284,11 @@ class Core:
                 f"{self.folders.settings}: {exc.strerror}. The change applies until pwtray quits."
             )
         return None
+
+    def save_cloud(self, cloud: Cloud) -> str | None:
+        """The Tesla account's [cloud] settings (never a token): kept, then saved."""
+        self.settings = msgspec.structs.replace(self.settings, cloud=cloud)
+        return self.save_settings()
 
     async def apply_settings(
         self, settings: Settings, *, nut_password: str | None = None
@@ -295,27 +326,36 @@ class Core:
         return problem
 
 
+def make_tokens(cli: CliOptions, secrets: SecretStore) -> CloudTokens:
+    """The Tesla tokens: in the keyring behind ``secrets`` (its gate: one prompt a session), or
+    in memory only — the demo's, or PWTRAY_CLOUD_REFRESH_TOKEN's for scripts (never stored)."""
+    if cli.cloud_refresh_token:
+        return CloudTokens(None, refresh_token=cli.cloud_refresh_token)
+    if cli.demo:
+        return CloudTokens(None)
+    return CloudTokens(KeyringTokenStore(secrets))
+
+
 def make_cloud(
-    settings: Settings, cli: CliOptions, din: Callable[[], str | None], core: list[Core]
+    settings: Settings,
+    cli: CliOptions,
+    tokens: CloudTokens,
+    din: Callable[[], str | None],
+    core: list[Core],
 ) -> CloudService:
     """The site's way to the Tesla cloud: the account from the settings (or the command line),
-    its tokens from the keyring (or PWTRAY_CLOUD_REFRESH_TOKEN, for scripts; never stored)."""
-    tokens: TokenStore
-    if cli.cloud_refresh_token:
-        tokens = MemoryTokenStore(cli.cloud_refresh_token)
-    elif cli.demo:
-        tokens = MemoryTokenStore()
-    else:
-        tokens = KeyringTokenStore()
+    the site it finds remembered in the settings."""
 
-    def remember(site_id: int, cloud_url: str) -> None:
+    def remember(site: EnergySite, cloud_url: str) -> None:
         if core:
             app = core[0]
             cloud = msgspec.structs.replace(
-                app.settings.cloud, site_id=site_id, cloud_url=cloud_url
+                app.settings.cloud,
+                site_id=site.site_id,
+                site_name=site.name or "",
+                cloud_url=cloud_url,
             )
-            app.settings = msgspec.structs.replace(app.settings, cloud=cloud)
-            app.save_settings()
+            app.save_cloud(cloud)
 
     return CloudService(cloud_account(settings, cli), tokens, din=din, remember_site=remember)
 

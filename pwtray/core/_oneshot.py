@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 from pwtray.core._config import CliOptions, effective
-from pwtray.core._core import check_settings, make_cloud
+from pwtray.core._core import check_settings, make_cloud, make_tokens
 from pwtray.core._site import Site
 from pwtray.core._tasks import Supervisor
 from pwtray.settings import KeyringSecrets, Settings, load
@@ -27,10 +27,14 @@ async def one_shot_site(cli: CliOptions, *, settings_path: Path | None = None) -
         raise NotSetUpError(
             "no gateway is set up: give --host and --fingerprint, or set pwtray up first"
         )
+    secrets = KeyringSecrets()  # one gate, one prompt at most, for the password and the tokens
     password = cli.password
     if password is None:
-        password = await asyncio.to_thread(KeyringSecrets().get, config.gateway.host)
-    cloud = make_cloud(settings, cli, lambda: None, [])  # the site is found again each time
+        password = await asyncio.to_thread(secrets.get, config.gateway.host)
+    tokens = make_tokens(cli, secrets)
+    cloud = make_cloud(settings, cli, tokens, lambda: None, [])  # the site is found each time
+    if cloud.account is not None:
+        await tokens.load()
     return Site(
         config,
         password=password,

@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from pwtray.cloud import CloudError, ExportRule
+from pwtray.core._account import AccountState, AccountStatus, SiteChoiceNeeded
 from pwtray.core._actions import ActionRun, Outcome, Trigger
 from pwtray.core._cloud import NoCloudAccountError
 from pwtray.core._codes import readable as readable  # said here, kept in a leaf module
@@ -150,6 +151,54 @@ def grid_label(state: GridState | None, *, by_choice: bool = False) -> str:
 def keyring_text(problem: KeyringProblem | None) -> str:
     """Where the password is kept, in one sentence: the keyring, or this session only and why."""
     return KEYRING_STORED if problem is None else KEYRING_PROBLEMS[problem]
+
+
+SIGN_IN_KEYRING_REASONS = {
+    KeyringProblem.NO_DEFAULT: "There is no default keyring, and creating one was cancelled",
+    KeyringProblem.CANCELLED: "The keyring's prompt was cancelled",
+    KeyringProblem.LOCKED: "The keyring is locked and was not unlocked",
+    KeyringProblem.MISSING: "This session has no keyring (such as GNOME Keyring or KWallet)",
+    KeyringProblem.FAILED: "The keyring did not answer as it should",
+}
+SIGN_IN_STORED = "The Tesla sign-in is kept in the system keyring, never in a file."
+SIGN_IN_FOR_THIS_RUN = (
+    "This sign-in was given for this run only (PWTRAY_CLOUD_REFRESH_TOKEN, or the demo) and is "
+    "never stored."
+)
+SIGN_IN_NEEDED = "Sign-in needed again: Tesla refused the saved sign-in"
+
+
+def sign_in_keyring_text(problem: KeyringProblem | None, *, in_keyring: bool = True) -> str:
+    """Where the Tesla sign-in is kept, in one sentence: the keyring, or this session only."""
+    if not in_keyring:
+        return SIGN_IN_FOR_THIS_RUN
+    if problem is None:
+        return SIGN_IN_STORED
+    return (
+        f"{SIGN_IN_KEYRING_REASONS[problem]}, so pwtray keeps the Tesla sign-in for this session "
+        "only (sign in again after it restarts) and does not ask the keyring again until then."
+    )
+
+
+def account_line(status: AccountStatus) -> str:
+    """The Tesla account's state in a few words: signed in to which site, or not."""
+    if status.state is AccountState.SIGNED_OUT:
+        return "Not signed in"
+    if status.state is AccountState.SIGN_IN_NEEDED:
+        return SIGN_IN_NEEDED
+    if status.site_id is None:
+        return "Signed in — site not chosen yet"
+    if status.site_name:
+        return f"Signed in — site {status.site_name} ({status.site_id})"
+    return f"Signed in — site {status.site_id}"
+
+
+def cloud_problem(error: BaseException) -> str:
+    """What went wrong with the Tesla account or cloud, for a person: the error's own words
+    (the cloud's errors and pwtray's checks of what was typed are written for people)."""
+    if isinstance(error, CloudError | SiteChoiceNeeded | ValueError):
+        return str(error)
+    return "pwtray hit an internal error talking to Tesla's cloud; its log has the details."
 
 
 def alert_label(code: str) -> str:

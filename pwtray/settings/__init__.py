@@ -1,7 +1,7 @@
 """Settings, secrets, logging and start-at-login. A leaf: it imports only ``pwtray.kinds``."""
 
 from pwtray.settings import _autostart as autostart
-from pwtray.settings._cloud_tokens import KeyringTokenStore
+from pwtray.settings._cloud_tokens import KeyringTokenStore, SavedTokens
 from pwtray.settings._logging import log_dir, setup_logging
 from pwtray.settings._private import private_file, private_folder
 from pwtray.settings._redact import RedactingFilter, redact
@@ -53,6 +53,7 @@ __all__ = [
     "Nut",
     "Polling",
     "RedactingFilter",
+    "SavedTokens",
     "ScheduleEntry",
     "SecretStore",
     "SessionSecrets",

@@ -1,113 +1,82 @@
-"""Tesla account tokens in the OS keyring (the ``TokenStore`` of :mod:`pwtray.cloud`).
+"""Tesla account tokens in the OS keyring, through the same gate as the passwords.
 
 Two keyring entries, each replaced in one step: the refresh token (what keeps pwtray signed
-in; written before a new access token is used) and the access token with the time pwtray
-stops using it. Two entries rather than one: Windows Credential Manager holds at most 2560
-bytes per entry and an access token alone can come close.
+in) and the access token with the time pwtray stops using it. Two entries rather than one:
+Windows Credential Manager holds at most 2560 bytes per entry and an access token alone can
+come close.
 
-With no usable keyring the tokens are kept in memory for this session only, never written
-anywhere, and ``problem`` says so in words. Nothing here logs a token.
+Every call goes through a :class:`~pwtray.settings.SecretStore` — in the app the same
+:class:`~pwtray.settings.KeyringSecrets` as the gateway's password — so the tokens share its
+rules: calls serialised, at most one keyring prompt per session, no call at all once the keyring
+failed or its prompt was cancelled, and then a token given in this session kept in memory only
+(``problem`` says why). Blocking, like the keyring: the app calls it from a worker thread
+(:class:`pwtray.core.CloudTokens`). Nothing here logs a token.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 
-import keyring
-from keyring.errors import KeyringError, KeyringLocked, NoKeyringError, PasswordDeleteError
-
-from pwtray.settings._secrets import SERVICE
+from pwtray.settings._secrets import KeyringProblem, SecretStore
 
 log = logging.getLogger(__name__)
 ACCOUNT = "tesla-cloud"
 
 
-class KeyringTokenStore:
-    """The system keyring (Secret Service, Windows Credential Manager, macOS Keychain)."""
+@dataclass(frozen=True)
+class SavedTokens:
+    """What the keyring held: the refresh token, and the access token with its use-until time."""
 
-    def __init__(self, service: str = SERVICE, account: str = ACCOUNT) -> None:
-        self.service = service
-        self._refresh_key = f"{account}:refresh-token"
-        self._access_key = f"{account}:access-token"
-        self.problem: str | None = None
-        self._reason = "the system keyring failed"
-        self._session: dict[str, str] = {}
+    refresh_token: str | None
+    access_token: tuple[str, float] | None
 
     def __repr__(self) -> str:
-        return f"KeyringTokenStore(service={self.service!r}, tokens=<hidden>)"
-
-    @property
-    def persistent(self) -> bool:
-        return self.problem is None
-
-    def load_refresh_token(self) -> str | None:
-        return self._get(self._refresh_key)
-
-    def save_refresh_token(self, token: str) -> None:
-        if not token:
-            raise ValueError("refusing to store an empty refresh token")
-        if not self._set(self._refresh_key, token):
-            self._unusable("The Tesla sign-in cannot be stored", "sign in again after a restart")
-
-    def load_access_token(self) -> tuple[str, float] | None:
-        raw = self._get(self._access_key)
-        if raw is None:
-            return None
-        try:
-            value = json.loads(raw)
-            return str(value["token"]), float(value["use_until"])
-        except (ValueError, KeyError, TypeError):
-            log.info("the stored Tesla access token is unreadable; a new one will be fetched")
-            return None
-
-    def save_access_token(self, token: str, use_until: float) -> None:
-        # Losing it costs one refresh at the next start: kept for the session, no message.
-        self._set(self._access_key, json.dumps({"token": token, "use_until": use_until}))
-
-    def clear(self) -> None:
-        for key in (self._refresh_key, self._access_key):
-            self._session.pop(key, None)
-            try:
-                keyring.delete_password(self.service, key)
-            except PasswordDeleteError:
-                pass  # nothing stored
-            except KeyringError as exc:
-                log.warning("keyring unusable while signing out: %s", type(exc).__name__)
-
-    def _get(self, key: str) -> str | None:
-        if key in self._session:
-            return self._session[key]
-        try:
-            return keyring.get_password(self.service, key)
-        except KeyringError as exc:
-            self._reason = _reason(exc)
-            log.warning("keyring unusable: %s", self._reason)
-            return None
-
-    def _set(self, key: str, value: str) -> bool:
-        """True if the keyring holds it now; otherwise it is kept for this session."""
-        try:
-            keyring.set_password(self.service, key, value)
-        except KeyringError as exc:
-            self._reason = _reason(exc)
-            log.warning("keyring unusable: %s", self._reason)  # the reason only, never a token
-            self._session[key] = value
-            return False
-        self._session.pop(key, None)
-        return True
-
-    def _unusable(self, what: str, consequence: str) -> None:
-        self.problem = (
-            f"{what}: {self._reason}. pwtray keeps it for this session only; you will have to "
-            f"{consequence}. Unlock or install a keyring (for example GNOME Keyring or KWallet) "
-            "to keep it."
+        return (
+            f"SavedTokens(refresh_token={'<hidden>' if self.refresh_token else None}, "
+            f"access_token={'<hidden>' if self.access_token else None})"
         )
 
 
-def _reason(exc: KeyringError) -> str:
-    if isinstance(exc, KeyringLocked):
-        return "the system keyring is locked"
-    if isinstance(exc, NoKeyringError):
-        return "there is no system keyring in this session"
-    return f"the system keyring failed ({type(exc).__name__})"
+class KeyringTokenStore:
+    """The Tesla tokens in a :class:`SecretStore` (the system keyring, in the app)."""
+
+    def __init__(self, secrets: SecretStore, account: str = ACCOUNT) -> None:
+        self.secrets = secrets
+        self._refresh_key = f"{account}:refresh-token"
+        self._access_key = f"{account}:access-token"
+
+    def __repr__(self) -> str:
+        return f"KeyringTokenStore({type(self.secrets).__name__}, tokens=<hidden>)"
+
+    @property
+    def problem(self) -> KeyringProblem | None:
+        """Why tokens last this session only (None: the keyring keeps them, or not asked yet)."""
+        return self.secrets.problem
+
+    def read(self) -> SavedTokens:
+        refresh = self.secrets.get(self._refresh_key)
+        raw = self.secrets.get(self._access_key)
+        return SavedTokens(refresh or None, _access(raw) if raw else None)
+
+    def write_refresh_token(self, token: str) -> None:
+        if not token:
+            raise ValueError("refusing to store an empty refresh token")
+        self.secrets.set(self._refresh_key, token)
+
+    def write_access_token(self, token: str, use_until: float) -> None:
+        self.secrets.set(self._access_key, json.dumps({"token": token, "use_until": use_until}))
+
+    def clear(self) -> None:
+        self.secrets.delete(self._refresh_key)
+        self.secrets.delete(self._access_key)
+
+
+def _access(raw: str) -> tuple[str, float] | None:
+    try:
+        value = json.loads(raw)
+        return str(value["token"]), float(value["use_until"])
+    except (ValueError, KeyError, TypeError):
+        log.info("the stored Tesla access token is unreadable; a new one will be fetched")
+        return None

@@ -84,6 +84,7 @@ class Cloud(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     client_id: str = ""  # the user's own Tesla developer application
     cloud_url: str = ""  # the regional Fleet API base found at sign-in ("" = find it)
     site_id: Annotated[int, msgspec.Meta(ge=0)] = 0  # the energy site (0 = not chosen yet)
+    site_name: str = ""  # its name in the Tesla app, to show which site pwtray controls
 
 
 class Action(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

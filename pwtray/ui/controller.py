@@ -129,9 +129,21 @@ class Controller:
         self._open(
             "connection",
             lambda: ConnectionDialog(
-                self.core.settings.connection, self.core.passwords, on_saved=self.apply_connection
+                self.core.settings.connection,
+                self.core.passwords,
+                on_saved=self.apply_connection,
+                account=self.core.account,
             ),
         )
+
+    def open_tesla_account(self) -> None:
+        """Connection, on its Tesla account tab ("Connect a Tesla account…")."""
+        self.open_connection()
+        from pwtray.ui.connection_dialog import ConnectionDialog
+
+        dialog = self.dialogs.get("connection")
+        if isinstance(dialog, ConnectionDialog):
+            dialog.show_account()
 
     def open_preferences(self) -> None:
         from pwtray.ui.preferences_dialog import PreferencesDialog

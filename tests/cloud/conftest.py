@@ -98,10 +98,10 @@ def cloud_factory(sim_factory: SimFactory) -> Iterator[CloudFactory]:
 
     def start(gateway: Simulator | None = None, **overrides: Any) -> Cloud:
         gateway = gateway or sim_factory()
-        din = din_for_serial(gateway.config.serial)
+        din = overrides.setdefault("gateway_din", din_for_serial(gateway.config.serial))
         overrides.setdefault("delay_s", DELAY_S)
         overrides.setdefault("client_id", CLIENT_ID)
-        cloud = CloudSimulator(gateway, CloudConfig(gateway_din=din, **overrides)).start()
+        cloud = CloudSimulator(gateway, CloudConfig(**overrides)).start()
         started.append(cloud)
         return Cloud(gateway, cloud, din)
 
@@ -145,13 +145,13 @@ class RecordingStore(MemoryTokenStore):
         if name == self.crash_on:
             raise Crash(name)
 
-    def save_refresh_token(self, token: str) -> None:
+    async def save_refresh_token(self, token: str) -> None:
         self._op("save_refresh")
-        super().save_refresh_token(token)
+        await super().save_refresh_token(token)
 
-    def save_access_token(self, token: str, use_until: float) -> None:
+    async def save_access_token(self, token: str, use_until: float) -> None:
         self._op("save_access")
-        super().save_access_token(token, use_until)
+        await super().save_access_token(token, use_until)
 
 
 def ca_context(cloud: Cloud) -> ssl.SSLContext:

@@ -23,9 +23,15 @@ from pwtray.cloud import (
     sign_in_with_refresh_token,
 )
 from pwtray.cloud._auth import s256, token_audience
-from pwtray.settings import KeyringTokenStore
+from pwtray.core import CloudTokens
+from pwtray.settings import KeyringSecrets, KeyringTokenStore
 from tests.cloud.conftest import CLIENT_ID, Cloud, CloudFactory, FakeClock, browse
 from tests.keyrings import MemoryKeyring, using
+
+
+def keyring_tokens() -> CloudTokens:
+    """The app's token store: the system keyring (here a test one) behind memory."""
+    return CloudTokens(KeyringTokenStore(KeyringSecrets()))
 
 
 def test_pkce_follows_rfc_7636() -> None:
@@ -89,7 +95,7 @@ async def test_browser_sign_in_end_to_end_keeps_the_tokens_in_the_keyring_only(
 
     keyring_backend = MemoryKeyring()
     with using(keyring_backend):
-        store = KeyringTokenStore()
+        store = keyring_tokens()
         signed_in = await sign_in_with_browser(
             CLIENT_ID,
             store,
@@ -112,7 +118,7 @@ async def test_browser_sign_in_end_to_end_keeps_the_tokens_in_the_keyring_only(
         assert set(stored) == {"tesla-cloud:refresh-token", "tesla-cloud:access-token"}
         assert clock() + 7 * 3600 < signed_in.use_until < clock() + 8 * 3600
         # A later run finds the sign-in in the keyring and uses it without refreshing.
-        async with cloud.client(KeyringTokenStore(), clock) as client:
+        async with cloud.client(keyring_tokens(), clock) as client:
             await client.connect(cloud.din)
             settings = await client.read_settings()
         assert settings.site_id == cloud.sim.config.energy_site_id
@@ -192,7 +198,7 @@ async def test_paste_flow_checks_the_pair_with_tesla_and_keeps_the_rotated_token
     pasted = cloud.sim.config.refresh_token
     keyring_backend = MemoryKeyring()
     with using(keyring_backend):
-        store = KeyringTokenStore()
+        store = keyring_tokens()
         await sign_in_with_refresh_token(
             CLIENT_ID,
             f"  {pasted}\n",
@@ -211,7 +217,7 @@ async def test_paste_flow_checks_the_pair_with_tesla_and_keeps_the_rotated_token
         await sign_in_with_refresh_token(
             CLIENT_ID,
             pasted,
-            KeyringTokenStore(),
+            keyring_tokens(),
             auth_url=cloud.url,
             ca_path=cloud.sim.ca_path,
             clock=clock,

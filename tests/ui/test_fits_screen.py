@@ -14,9 +14,9 @@ from PySide6.QtCore import QRect, QSize, QTimer
 from PySide6.QtWidgets import QApplication, QPushButton, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 
-from pwtray.core import Passwords
+from pwtray.core import CliOptions, Core, Passwords
 from pwtray.monitor import HistoryStore
-from pwtray.settings import Connection, SessionSecrets
+from pwtray.settings import Connection, SessionSecrets, Settings, save
 from pwtray.ui.app import NO_TRAY
 from pwtray.ui.connection_dialog import ConnectionDialog
 from pwtray.ui.mode_dialog import ModeReserveDialog
@@ -24,12 +24,14 @@ from pwtray.ui.network_dialog import NetworkInfoDialog
 from pwtray.ui.tray import TrayController
 from pwtray.ui.window import TABS, MainWindow
 from pwtray.ui.wizard import SetupWizard
-from tests.cloud.conftest import CloudFactory
+from tests.cloud.conftest import CLIENT_ID, CloudFactory
 from tests.cloud.conftest import cloud_factory as cloud_factory
 from tests.conftest import PASSWORD, SimFactory
 from tests.core.helpers import site_for
+from tests.keyrings import NoDefaultKeyring, using
 from tests.ui.conftest import until
 from tests.ui.sitehistory import SimTime, simulate
+from tests.ui.test_connection_account import Browser, free_port, start_core
 from tests.ui.test_mode_dialog import cloud_site
 from tests.ui.test_tray import tray as tray
 
@@ -128,32 +130,93 @@ def test_the_setup_wizard_fits_on_every_page(
 
 
 def test_connection_with_a_changed_certificate_and_a_full_report_fits(
-    qapp: QApplication, qtbot: QtBot, qloop: asyncio.AbstractEventLoop, sim_factory: SimFactory
+    qapp: QApplication,
+    qtbot: QtBot,
+    qloop: asyncio.AbstractEventLoop,
+    sim_factory: SimFactory,
+    tmp_path: Path,
 ) -> None:
     sim = sim_factory()
     old = sim.fingerprint
     sim.rotate_certificate()
     secrets = SessionSecrets()
     secrets.set(sim.address, PASSWORD)
+    settings_path = tmp_path / "settings.toml"
+    save(Settings(connection=Connection(host=sim.address, fingerprint=old)), settings_path)
 
     async def scenario() -> None:  # the dialog reads the keyring on the running loop
-        dialog = ConnectionDialog(Connection(host=sim.address, fingerprint=old),
-                                  Passwords(secrets), on_saved=lambda s: None)  # fmt: skip
-        await show(qtbot, dialog)
-        await settle()
-        fits(dialog, "connection")
-        dialog.check_button.click()
-        await until(lambda: dialog.diagnosis is not None, 15, "the check")
-        assert dialog.change_box.isVisibleTo(dialog)
-        await settle()
-        fits(dialog, "connection-changed")
-        dialog.trust_button.click()
-        dialog.check_button.click()
-        await until(lambda: dialog.report.text().count("✔") == 5, 15, "every check passing")
-        await settle()
-        fits(dialog, "connection-checked")
+        core = await Core.start(CliOptions(), settings_path=settings_path,
+                                data_folder=tmp_path / "data", secrets=secrets)  # fmt: skip
+        try:
+            dialog = ConnectionDialog(Connection(host=sim.address, fingerprint=old),
+                                      Passwords(secrets), on_saved=lambda s: None,
+                                      account=core.account)  # fmt: skip
+            await show(qtbot, dialog)
+            await settle()
+            fits(dialog, "connection")
+            dialog.check_button.click()
+            await until(lambda: dialog.diagnosis is not None, 15, "the check")
+            assert dialog.change_box.isVisibleTo(dialog)
+            await settle()
+            fits(dialog, "connection-changed")
+            dialog.trust_button.click()
+            dialog.check_button.click()
+            await until(lambda: dialog.report.text().count("✔") == 5, 15, "every check passing")
+            await settle()
+            fits(dialog, "connection-checked")
+            dialog.close()
+        finally:
+            await core.close()
 
     qloop.run_until_complete(scenario())
+
+
+def test_connection_on_its_tesla_account_tab_fits(
+    qapp: QApplication,
+    qtbot: QtBot,
+    qloop: asyncio.AbstractEventLoop,
+    cloud_factory: CloudFactory,
+    tmp_path: Path,
+) -> None:
+    """The longest states: waiting for the browser, and a choice of sites with the paste box
+    open — each with the keyring's problem said (no keyring, so the longest sentence)."""
+    cloud = cloud_factory(gateway_din="1232100-00-E--TG1111111111AA",
+                          other_sites=("1707000-11-J--TG9999999999ZZ",))  # fmt: skip
+    browser = Browser(cloud, visit=False)
+
+    async def scenario() -> None:
+        core = await start_core(tmp_path, cloud)
+        try:
+            dialog = ConnectionDialog(core.settings.connection, core.passwords,
+                                      on_saved=lambda s: None, account=core.account,
+                                      open_browser=browser, redirect_port=free_port())  # fmt: skip
+            await show(qtbot, dialog)
+            dialog.show_account()
+            panel = dialog.account_panel
+            assert panel is not None
+            await until(lambda: panel.status is not None, 15, "the account's state")
+            panel.client_id.setText(CLIENT_ID)
+            panel.browser_button.click()
+            await until(lambda: bool(browser.opened), 15, "the browser")
+            await settle()
+            assert panel.waiting_box.isVisible()
+            assert panel.kept.text().startswith("⚠")
+            fits(dialog, "connection-account-waiting")
+            panel.cancel_button.click()
+            await until(lambda: not panel.busy, 15, "the cancel")
+            browser.visit = True
+            panel.browser_button.click()
+            await until(lambda: panel.choice_box.isVisible() and not panel.busy, 30, "the sites")
+            panel.paste_button.click()
+            await settle()
+            assert panel.paste_box.isVisible()
+            fits(dialog, "connection-account-choice")
+            dialog.close()
+        finally:
+            await core.close()
+
+    with using(NoDefaultKeyring()):
+        qloop.run_until_complete(scenario())
 
 
 def test_mode_and_reserve_fits_with_a_refusal_shown(
