@@ -199,12 +199,19 @@ class SessionBus:
         _, items = self._call(watcher, "Get", "ss", what)
         for item in items:
             bus_name, _, path = item.partition("/")
-            owner = self._connection.send_and_get_reply(
-                message_bus.GetConnectionUnixProcessID(bus_name), timeout=5
-            )
-            if owner.header.message_type is not MessageType.error and owner.body[0] == pid:
-                return bus_name, "/" + (path or "StatusNotifierItem")
+            with contextlib.suppress(LookupError):  # an item whose app has just gone
+                if self.owner_pid(bus_name) == pid:
+                    return bus_name, "/" + (path or "StatusNotifierItem")
         return None
+
+    def owner_pid(self, bus_name: str) -> int:
+        """The process that owns ``bus_name`` on this bus."""
+        reply = self._connection.send_and_get_reply(
+            message_bus.GetConnectionUnixProcessID(bus_name), timeout=5
+        )
+        if reply.header.message_type is MessageType.error:
+            raise LookupError(f"no process owns {bus_name}: {reply.body}")
+        return int(reply.body[0])
 
     def item_property(self, item: tuple[str, str], name: str) -> Any:
         bus_name, path = item
