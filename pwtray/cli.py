@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME",
-        help="demo scenario (default: an outage 10 s in, back 20 s later)",
+        help="demo scenario (default: the grid fails about 10 s in and is back about 30 s later)",
     )
     app.add_argument("--speed", type=float, default=3.0, help="demo: simulated seconds per second")
     app.add_argument("--selftest", action="store_true", help="check this installation and exit")

@@ -23,6 +23,7 @@ from pwtray.core._config import CliOptions, Config, Gateway, effective
 from pwtray.core._core import Core, Note, selftest_gateway
 from pwtray.core._doctor import Check, Diagnosis, diagnose, spaced_fingerprint
 from pwtray.core._oneshot import NotSetUpError, one_shot_site
+from pwtray.core._passwords import Passwords
 from pwtray.core._shutdown import (
     DryRun,
     LogindBackend,
@@ -42,6 +43,7 @@ from pwtray.core._status import StatusReading, read_status
 from pwtray.core._system import SYSTEM_SECTIONS, explain_alert, network_info
 from pwtray.core._system_info import SECTIONS, Section
 from pwtray.core._tasks import Supervisor
+from pwtray.core._ups import UpsClient, UpsState, check_ups
 
 __all__ = [
     "SECTIONS",
@@ -68,6 +70,7 @@ __all__ = [
     "Note",
     "OperationView",
     "Outcome",
+    "Passwords",
     "Phase",
     "PowerAction",
     "PowerBackend",
@@ -82,8 +85,11 @@ __all__ = [
     "StatusReading",
     "Supervisor",
     "Trigger",
+    "UpsClient",
+    "UpsState",
     "Via",
     "actions_config",
+    "check_ups",
     "default_backend",
     "diagnose",
     "effective",

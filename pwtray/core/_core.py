@@ -1,9 +1,11 @@
 """The composition root: the whole application without its windows.
 
 ``Core.start`` decides the folders, sets up logging (secrets redacted, files private), loads the
-settings, asks the keyring for the password off the event loop's thread, opens the history and
-builds the site; in the demo it also starts the embedded simulator (the only place outside the
-tests that imports it). The tray app and ``pwtray status`` both start here.
+settings, opens the history and builds the site; in the demo it also starts the embedded
+simulator (the only place outside the tests that imports it). ``Core.unlock`` then asks the
+keyring for the passwords, off the event loop's thread: the keyring may show a prompt and wait for
+the user, so the tray app puts its icon up first. The tray app and ``pwtray status`` both start
+here.
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ from pwtray.cloud import CloudError, MemoryTokenStore, TokenStore
 from pwtray.core._actions import ActionService, actions_config
 from pwtray.core._cloud import CloudService, backfill_outages, cloud_account
 from pwtray.core._config import CliOptions, Config, Gateway, effective
+from pwtray.core._passwords import Passwords
 from pwtray.core._schedules import ScheduleService, schedules_from
 from pwtray.core._shutdown import ShutdownPolicy, shutdown_config
 from pwtray.core._site import Site
 from pwtray.core._tasks import Supervisor
 from pwtray.core._ups import UpsService, ups_config
+from pwtray.core.words import keyring_text
 from pwtray.gateway import GatewayAddress, normalize_fingerprint
 from pwtray.monitor import SYSTEM_CLOCK, Clock, HistoryStore, HistoryUnavailableError
 from pwtray.settings import (
@@ -42,6 +46,7 @@ from pwtray.settings import (
     SessionSecrets,
     Settings,
     load,
+    nut_account,
     private_folder,
     save,
     setup_logging,
@@ -94,7 +99,10 @@ class Core:
         log_folder: Path | None = None,
         secrets: SecretStore | None = None,
         clock: Clock = SYSTEM_CLOCK,
+        unlock: bool = True,
     ) -> Core:
+        """Everything a run needs. ``unlock=False``: the keyring is not asked yet (call
+        :meth:`unlock` when the app can show it is running while a keyring prompt is open)."""
         os.umask(0o077)  # whatever pwtray (or SQLite, or a library) creates: the user's only
         stack = contextlib.AsyncExitStack()
         notes: list[Note] = []
@@ -132,10 +140,8 @@ class Core:
             log.warning("settings: %s", loaded.problem)
             notes.append(Note("pwtray settings were reset", loaded.problem))
         config = effective(loaded.settings, cli)
-        host = config.gateway.host
-        password = cli.password
-        if password is None and host:
-            password = await asyncio.to_thread(secrets.get, host)  # may wait on a keyring prompt
+        # The demo's password is in memory; a real one comes from the keyring in unlock().
+        password = cli.password if demo is None else await Passwords(secrets).get(demo.address)
         history, problem = await asyncio.to_thread(open_history, folders.data, config)
         if problem:
             notes.append(Note("History is not being recorded", problem))
@@ -159,9 +165,6 @@ class Core:
 
             await prefill_history(demo, history, site.client)
         ups = UpsService(site, secrets)
-        ups_problem = await ups.apply(ups_config(loaded.settings, cli.nut))
-        if ups_problem:
-            notes.append(Note("NUT server not started", ups_problem))
         actions = ActionService(
             site, supervisor, actions_config(loaded.settings), folder=folders.data
         )
@@ -189,7 +192,21 @@ class Core:
             stack,
         )
         holder.append(core)
+        if unlock:
+            await core.unlock()
         return core
+
+    async def unlock(self) -> None:
+        """What needs the keyring: the gateway's password (unless the command line gave one)
+        and the NUT server, whose user's password is there too. May wait on a keyring prompt."""
+        gateway = self.config.gateway
+        if self.cli.password is None and not self.cli.demo and gateway.host:
+            password = await self.passwords.get(gateway.host)
+            if password is not None:
+                self.site.connect(gateway, password)
+        ups_problem = await self.ups.apply(ups_config(self.settings, self.cli.nut))
+        if ups_problem:
+            self.notes.append(Note("NUT server not started", ups_problem))
 
     def begin(self) -> None:
         """Start the work that runs until quit: polling, the scheduled changes, and (once) the
@@ -222,6 +239,11 @@ class Core:
         log.info("stopped cleanly")  # the last line: closing the stack ends the logging
         await self._stack.aclose()
 
+    @property
+    def passwords(self) -> Passwords:
+        """The keyring, each call in a worker thread (the dialogs' only way to it)."""
+        return Passwords(self.secrets)
+
     # ------------------------------------------------------------------ changes from the user
     def save_settings(self) -> str | None:
         """Write the settings; a sentence for the user when that failed (the change still holds
@@ -237,16 +259,26 @@ class Core:
             )
         return None
 
-    async def apply_settings(self, settings: Settings) -> str | None:
-        """New preferences: saved, then applied to the running site and services at once."""
+    async def apply_settings(
+        self, settings: Settings, *, nut_password: str | None = None
+    ) -> str | None:
+        """New preferences: saved, then applied to the running site and services at once.
+        ``nut_password``: a new password for the NUT user, kept in the keyring only."""
         self.settings = settings
         problem = self.save_settings()
+        if nut_password is not None:
+            await self.passwords.set(nut_account(settings.nut.username), nut_password)
+            if self.passwords.problem is not None:
+                keyring = keyring_text(self.passwords.problem)
+                problem = " ".join(p for p in (problem, keyring) if p)
         self.config = effective(settings, self.cli)
         self.site.apply(self.config)
         self.actions.apply(actions_config(settings))
         self.schedules.apply(schedules_from(settings.schedules))
         self.shutdown.apply(shutdown_config(settings, demo=self.cli.demo))
-        ups_problem = await self.ups.apply(ups_config(settings, self.cli.nut))
+        ups_problem = await self.ups.apply(
+            ups_config(settings, self.cli.nut), restart=nut_password is not None
+        )
         return " ".join(p for p in (problem, ups_problem) if p) or None
 
     async def apply_connection(self, connection: Connection, password: str | None) -> str | None:
@@ -254,9 +286,9 @@ class Core:
         self.settings = msgspec.structs.replace(self.settings, connection=connection)
         problem = self.save_settings()
         if password is not None:
-            await asyncio.to_thread(self.secrets.set, connection.host, password)
+            await self.passwords.set(connection.host, password)
         else:
-            password = await asyncio.to_thread(self.secrets.get, connection.host)
+            password = await self.passwords.get(connection.host)
         self.config = effective(self.settings, self.cli)
         gateway = Gateway(connection.host, connection.fingerprint, connection.email)
         self.site.connect(gateway, password)

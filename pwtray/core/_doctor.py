@@ -51,6 +51,12 @@ class Diagnosis:
 
 
 NAMES = ("Reachable", "Certificate", "Gateway", "Login", "Response times")
+WHY_NOT_CHECKED = {  # the step that failed → why the later ones were not run
+    "Reachable": "Not checked, because the address could not be reached.",
+    "Certificate": "Not checked, because the certificate could not be confirmed.",
+    "Gateway": "Not checked, because what answers is not a Tesla gateway.",
+    "Login": "Not checked, because the login did not succeed.",
+}
 
 
 async def diagnose(
@@ -67,7 +73,7 @@ async def diagnose(
 
     def skip_rest(after: str) -> Diagnosis:
         for name in NAMES[NAMES.index(after) + 1 :]:
-            checks.append(Check(name, None, f"Not checked: {after.lower()} failed first."))
+            checks.append(Check(name, None, WHY_NOT_CHECKED[after]))
         return result
 
     # 1. reachability: a TCP connection to the HTTPS port
@@ -89,47 +95,20 @@ async def diagnose(
     connect_ms = (time.perf_counter() - started) * 1000
     checks.append(Check("Reachable", True, f"{target} accepts connections ({connect_ms:.0f} ms)."))
 
-    # 2. certificate
-    try:
-        result.fingerprint = await fetch_fingerprint(target, timeout_s=timeout_s)
-    except GatewayError as exc:
-        checks.append(Check("Certificate", False, f"No TLS certificate could be read: {exc}"))
-        return skip_rest("Certificate")
-    now = result.fingerprint
-    shown = spaced_fingerprint(now)
-    if not fingerprint:
-        checks.append(
-            Check(
-                "Certificate",
-                None,
-                f"Not trusted yet. The gateway presents "
-                f"SHA-256 {shown}; compare it before trusting it.",
-            )
-        )
-    elif _same(fingerprint, now):
-        checks.append(Check("Certificate", True, "Matches the certificate you trusted."))
+    # 2. certificate (none with http://, given on purpose for firmware 1.x: say what that means)
+    if target.plain:
+        checks.append(Check("Certificate", None, UNENCRYPTED))
     else:
-        trusted = spaced_fingerprint(fingerprint)
-        checks.append(
-            Check(
-                "Certificate",
-                False,
-                (
-                    f"Differs from the one you trusted (trusted {trusted[:23]}…, "
-                    f"now {shown[:23]}…). No password was sent. If the gateway was replaced or "
-                    "reset, trust the new certificate; otherwise another device answers at this "
-                    "address."
-                ),
-            )
-        )
-        return skip_rest("Certificate")
+        failed = await _check_certificate(target, fingerprint, timeout_s, result)
+        if failed:
+            return skip_rest("Certificate")
 
     # 3. what answers: /api/status needs no login
     client = make_client(
         target,
         password=password,
         email=email,
-        fingerprint=now,
+        fingerprint=result.fingerprint,
         timeouts=Timeouts(connect_s=timeout_s, read_s=timeout_s),
     )
     try:
@@ -185,6 +164,54 @@ async def diagnose(
     return result
 
 
+UNENCRYPTED = (
+    "Not encrypted: the address starts with http://, so the password and the readings cross "
+    "your network in the clear. Only firmware 1.x answers this way; use https:// whenever the "
+    "gateway offers it."
+)
+
+
+async def _check_certificate(
+    target: GatewayAddress, fingerprint: str | None, timeout_s: float, result: Diagnosis
+) -> bool:
+    """Adds the certificate check; True when it failed (the later steps must not run)."""
+    checks = result.checks
+    try:
+        result.fingerprint = await fetch_fingerprint(target, timeout_s=timeout_s)
+    except GatewayError as exc:
+        checks.append(Check("Certificate", False, f"No TLS certificate could be read: {exc}"))
+        return True
+    now = result.fingerprint
+    shown = spaced_fingerprint(now)
+    if not fingerprint:
+        checks.append(
+            Check(
+                "Certificate",
+                None,
+                f"Not trusted yet. The gateway presents "
+                f"SHA-256 {shown}; compare it before trusting it.",
+            )
+        )
+    elif _same(fingerprint, now):
+        checks.append(Check("Certificate", True, "Matches the certificate you trusted."))
+    else:
+        trusted = spaced_fingerprint(fingerprint)
+        checks.append(
+            Check(
+                "Certificate",
+                False,
+                (
+                    f"Differs from the one you trusted (trusted {trusted[:23]}…, "
+                    f"now {shown[:23]}…). No password was sent. If the gateway was replaced or "
+                    "reset, trust the new certificate; otherwise another device answers at this "
+                    "address."
+                ),
+            )
+        )
+        return True
+    return False
+
+
 def _same(trusted: str, now: str) -> bool:
     try:
         return normalize_fingerprint(trusted) == now
@@ -205,4 +232,4 @@ def _os_reason(exc: BaseException) -> str:
         return "the name does not resolve"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror.lower()
-    return type(exc).__name__
+    return "the connection failed"

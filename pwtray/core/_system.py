@@ -76,14 +76,28 @@ async def _meters(gw: GatewayClient) -> Rows:
     readings = await gw.meter_readings()
     rows: Rows = []
     for serial, reading in sorted(readings.items()):
-        if reading.data is None:
-            rows.append((f"Meter {serial}", reading.error or "no reading"))
+        if reading.data is None or reading.error:
+            # A real 21.39 gateway: "run sitemanager flag enabled, sitemanager process is
+            # running" beside CTs all at zero — it has no live CT readings while it runs.
+            sensors = f"{len(reading.data.cts)} current sensors; " if reading.data else ""
+            why = _meter_error(reading.error) if reading.error else "no reading"
+            rows.append((f"Meter {serial}", f"{sensors}{why}"))
             continue
         hz = f", {reading.data.frequency_hz:g} Hz" if reading.data.frequency_hz else ""
         rows.append((f"Meter {serial}", f"{len(reading.data.cts)} current sensors{hz}"))
-        for ct in reading.data.cts:
-            rows.append((f"  CT {ct.ct}", f"{ct.v_volts:.1f} V, {ct.p_watts / 1000:+.2f} kW"))
+        numbered = len({ct.ct for ct in reading.data.cts}) == len(reading.data.cts)
+        for position, ct in enumerate(reading.data.cts, start=1):
+            name = f"  CT {ct.ct}" if numbered else f"  CT {position}"
+            rows.append((name, f"{ct.v_volts:.1f} V, {ct.p_watts / 1000:+.2f} kW"))
     return rows or [("Meters", "none reported")]
+
+
+def _meter_error(error: str) -> str:
+    if "sitemanager" in error and "running" in error:
+        return "no live readings here while the Powerwalls run (the gateway's own words: " + (
+            f"{error})"
+        )
+    return f"the gateway says: {error}"
 
 
 async def _grid_code(gw: GatewayClient) -> Rows:

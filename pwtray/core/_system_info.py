@@ -1,4 +1,4 @@
-"""The gateway's network and site information, read section by section for the Network info
+"""The gateway's network and site information, read section by section for the Gateway info
 dialog. Every section is read on its own: one that fails says what it could not read, in words,
 and the others still show."""
 
@@ -8,10 +8,20 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from pwtray.gateway import EndpointNotSupportedError, GatewayClient
+from pwtray.core._codes import readable
+from pwtray.gateway import EndpointNotSupportedError, GatewayClient, UpdateStatus
 
 Rows = list[tuple[str, str]]
 INTERFACES = {"EthType": "Ethernet", "WifiType": "Wi-Fi", "GsmType": "Cellular"}
+SECURITY = {  # the codes in the seed document and the captures; others are made readable
+    "NONE": "none (open)",
+    "WEP": "WEP",
+    "WPA_Personal": "WPA Personal",
+    "WPA2_Personal": "WPA2 Personal",
+    "WPAorWPA2_Personal": "WPA or WPA2 Personal",
+    "WPA2_Enterprise": "WPA2 Enterprise",
+    "WPA3_Personal": "WPA3 Personal",
+}
 UPTIME = re.compile(r"(?:(\d{1,9})h)?(?:(\d{1,2})m)?(?:([\d.]{1,20})s?)?$")
 
 
@@ -43,20 +53,24 @@ async def _networks(gw: GatewayClient) -> Rows:
             ("Tesla", net.last_tesla_connected),
         ):
             if value is not None:
-                state.append(f"{what} {'reachable' if value else 'NOT reachable'}")
+                state.append(f"{what} {'reachable' if value else 'not reachable'}")
         addresses = ", ".join(net.addresses) or "no address"
-        kind = INTERFACES.get(net.interface or "", net.interface or "Network")
-        name = (
-            "" if net.label.endswith("_tesla_internal_default") or net.label == kind else net.label
-        )
-        security = f", security {net.security_type}" if net.security_type else ""
+        kind = INTERFACES.get(net.interface or "") or readable(net.interface or "Network")
+        internal = net.label.endswith("_tesla_internal_default") or net.label.startswith("default_")
+        name = "" if internal or net.label == kind else net.label
+        security = f", security {_security(net.security_type)}" if net.security_type else ""
         described = ", ".join(state) or "state unknown"
         rows.append((f"{kind} {name}".strip(), f"{addresses} — {described}{security}"))
     return rows if nets else [*rows, ("Networks", "none configured")]
 
 
 async def _wifi(gw: GatewayClient) -> Rows:
-    return [("Security types offered", ", ".join(await gw.wifi_security_types()) or "none")]
+    offered = [_security(t) for t in await gw.wifi_security_types()]
+    return [("Security types offered", ", ".join(offered) or "none")]
+
+
+def _security(code: str) -> str:
+    return SECURITY.get(code) or readable(code)
 
 
 async def _connectivity(gw: GatewayClient) -> Rows:
@@ -64,7 +78,10 @@ async def _connectivity(gw: GatewayClient) -> Rows:
     if tests.results is None:
         return [("Tests", "still running when pwtray stopped waiting")]
     return [
-        (name.replace("_", " "), "passed" if r.passed else f"FAILED {r.error}".strip())
+        (
+            name.replace("_", " "),
+            "passed" if r.passed else f"failed: {r.error}" if r.error else "failed",
+        )
         for name, r in sorted(tests.results.items())
     ]
 
@@ -92,10 +109,55 @@ async def _firmware(gw: GatewayClient) -> Rows:
     except EndpointNotSupportedError:
         rows.append(("Update status", "not offered by this firmware"))
     else:
-        version = f" (version {update.version})" if update.version else ""
-        state = update.state.strip("/").replace("_", " ") or "unknown"
-        rows.append(("Update status", f"{state}{version}"))
+        rows.append(("Update status", update_text(update, status.firmware)))
     return rows
+
+
+UPDATE_STATES = {  # the seed document's list, in words
+    "/clear_update_status": "checking for an update",
+    "/update_succeeded": "up to date (the last update succeeded)",
+    "/update_staged": "an update is staged, to be installed",
+    "/download": "downloading an update",
+    "/update_downloaded": "an update is downloaded, ready to install",
+    "/update_unknown": "no update in progress",
+}
+
+
+def update_text(update: UpdateStatus, firmware: str) -> str:
+    """``/api/system/update/status`` in words. The seed: ``/update_failed`` with the status
+    ``nonactionable`` means an update was looked for and none was needed — up to date, not
+    a failure; ``ignoring`` means the gateway was busy with something it would not interrupt."""
+    status = set(update.info.status if update.info else [])
+    if update.state == "/update_failed":
+        if "error" in status:
+            text = "the last update failed"
+        elif "ignoring" in status:
+            text = "busy; the update check was put off"
+        else:
+            text = "up to date"
+    else:
+        text = (
+            UPDATE_STATES.get(update.state)
+            or readable(update.state.strip("/") or "unknown").lower()
+        )
+    if update.offline_updating:
+        text += "; updating without the internet"
+    if update.offline_update_error:
+        text += f"; the offline update failed: {update.offline_update_error}"
+    version = (update.version or "").split()[0] if update.version else ""
+    if (
+        version
+        and not firmware.startswith(version)
+        and update.state
+        in (
+            "/update_staged",
+            "/download",
+            "/update_downloaded",
+            "/clear_update_status",
+        )
+    ):
+        text += f" (to {version})"
+    return text
 
 
 async def _registration(gw: GatewayClient) -> Rows:

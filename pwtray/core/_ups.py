@@ -12,8 +12,18 @@ import logging
 from dataclasses import dataclass
 
 from pwtray.core._site import Site
-from pwtray.nut import LowMarks, NutError, NutServer, NutUser, parse_listen
-from pwtray.settings import SecretStore, Settings, nut_account
+from pwtray.nut import (
+    LowMarks,
+    NutError,
+    NutServer,
+    NutUser,
+    check_credential,
+    check_exposure,
+    check_ups_name,
+    parse_allowed,
+    parse_listen,
+)
+from pwtray.settings import Nut, SecretStore, Settings, nut_account
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +55,38 @@ def ups_config(settings: Settings, cli_listen: str | None) -> UpsConfig | None:
     )
 
 
+def check_ups(nut: Nut, password: str | None = None) -> str | None:
+    """What is wrong with NUT settings about to be saved, in a sentence (None: nothing), so that
+    Preferences can say it before the server is restarted with them. ``password``: a new one."""
+    try:
+        listen = parse_listen(nut.listen)
+        check_exposure(listen, parse_allowed(nut.allowed_clients))
+        check_ups_name(nut.ups_name)
+        check_credential("NUT user name", nut.username)
+        if password is not None:
+            check_credential("NUT password", password)
+    except NutError as exc:
+        return str(exc)
+    return None
+
+
+@dataclass(frozen=True)
+class UpsClient:
+    address: str
+    username: str | None  # None: not logged in (it may read, not follow for a shutdown)
+
+
+@dataclass(frozen=True)
+class UpsState:
+    """The NUT server as Preferences shows it."""
+
+    running: bool
+    listen: str | None = None  # where it serves
+    ups_name: str = ""
+    problem: str | None = None  # why it is not serving, when it should
+    clients: tuple[UpsClient, ...] = ()
+
+
 class UpsService:
     def __init__(self, site: Site, secrets: SecretStore) -> None:
         self._site = site
@@ -54,9 +96,10 @@ class UpsService:
         self.problem: str | None = None  # why it is not serving, for the user
         self._shutdown_declared = False
 
-    async def apply(self, config: UpsConfig | None) -> str | None:
-        """Serve with ``config`` (None: stop). Returns a sentence when it could not start."""
-        if config == self._config and (self.server is not None or config is None):
+    async def apply(self, config: UpsConfig | None, *, restart: bool = False) -> str | None:
+        """Serve with ``config`` (None: stop). Returns a sentence when it could not start.
+        ``restart``: even with the same settings (the password in the keyring changed)."""
+        if not restart and config == self._config and (self.server is not None or config is None):
             return None
         await self.stop()
         self._config = config
@@ -88,6 +131,19 @@ class UpsService:
         self.server = server
         log.info("NUT server for %s on %s", config.ups_name, config.listen)
         return None
+
+    def state(self) -> UpsState:
+        config, server = self._config, self.server
+        if config is None:
+            return UpsState(running=False)
+        if server is None:
+            return UpsState(running=False, ups_name=config.ups_name, problem=self.problem)
+        clients = tuple(
+            UpsClient(c.address, c.username if c.logged_in else None) for c in server.clients()
+        )
+        return UpsState(
+            running=True, listen=str(server.listen), ups_name=config.ups_name, clients=clients
+        )
 
     def declare_shutdown(self, shutdown: bool) -> None:
         """pwtray decided the house's computers should shut down: clients see FSD."""

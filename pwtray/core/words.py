@@ -9,9 +9,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from pwtray.core._actions import ActionRun, Outcome, Trigger
+from pwtray.core._codes import readable as readable  # said here, kept in a leaf module
+from pwtray.core._ups import UpsState
 from pwtray.gateway import GatewayError, GridState, OperationMode
 from pwtray.kinds import EventKind
 from pwtray.monitor import Connectivity, Event, Flow, Snapshot, describe_duration
+from pwtray.settings import KeyringProblem
 
 GRID_LABELS = {
     GridState.CONNECTED: "Grid connected",
@@ -41,6 +44,33 @@ STATUS_LINES = {
     Connectivity.INTERNAL_ERROR: "Internal error — still trying",
 }
 INTERNAL_ERROR = "pwtray hit an internal error reading the gateway; still trying."
+KEYRING_PROBLEMS = {  # each says why, and that the password lasts this session only
+    KeyringProblem.NO_DEFAULT: (
+        "There is no default keyring to keep the password in and creating one was cancelled, "
+        "so pwtray keeps it for this session only and will not ask again until it restarts."
+    ),
+    KeyringProblem.CANCELLED: (
+        "The keyring's prompt was cancelled, so pwtray keeps the password for this session only "
+        "and will not ask again until it restarts."
+    ),
+    KeyringProblem.LOCKED: (
+        "The keyring is locked and was not unlocked, so pwtray keeps the password for this "
+        "session only and will not ask again until it restarts."
+    ),
+    KeyringProblem.MISSING: (
+        "This session has no keyring (such as GNOME Keyring or KWallet), so pwtray keeps the "
+        "password for this session only."
+    ),
+    KeyringProblem.FAILED: (
+        "The keyring did not answer as it should, so pwtray keeps the password for this session "
+        "only and will not ask it again until it restarts."
+    ),
+}
+MODE_REFUSED = (
+    "The gateway does not let this login change the operation mode or the reserve (since "
+    "firmware 20.49 a customer login may only read them); change them in the Tesla app."
+)
+KEYRING_STORED = "The password is kept in the system keyring, never in a file."
 
 
 @dataclass(frozen=True)
@@ -84,6 +114,16 @@ def grid_label(state: GridState | None, *, by_choice: bool = False) -> str:
     if by_choice and state.off_grid:
         return "Off grid (by choice)"
     return GRID_LABELS[state]
+
+
+def keyring_text(problem: KeyringProblem | None) -> str:
+    """Where the password is kept, in one sentence: the keyring, or this session only and why."""
+    return KEYRING_STORED if problem is None else KEYRING_PROBLEMS[problem]
+
+
+def alert_label(code: str) -> str:
+    """A gateway alert (``GridCodesWrite``) as words a person can read (``Grid codes write``)."""
+    return readable(code)
 
 
 def explain(problem: BaseException | None) -> str:
@@ -323,7 +363,11 @@ def event_body(event: Event) -> str:
         return f"Readings are live again after {describe_duration(_number(event, 'away_s') or 0)}."
     if kind is EventKind.NEW_ALERT:
         at = clock_time(_number(event, "alert_at") or event.at)
-        return f"The gateway reported {data.get('alert', 'an alert')} at {at}."
+        alert = data.get("alert")
+        if not isinstance(alert, str):
+            return f"The gateway reported an alert at {at}."
+        code = "" if alert_label(alert) == alert else f" (its code: {alert})"  # to look it up
+        return f"The gateway reported the alert “{alert_label(alert)}” at {at}{code}."
     if kind is EventKind.FIRMWARE_CHANGED:
         return f"The gateway now runs firmware {data.get('firmware')} (was {data.get('was')})."
     if kind is EventKind.MODE_CHANGED:
@@ -525,3 +569,20 @@ def _shutdown_body(event: Event) -> str:
             )
         return f"The Powerwall is{charge or ' low'}; pwtray asked the system to {verb} now."
     return f"{data.get('problem', 'The system refused.')}."
+
+
+def ups_state_text(state: UpsState) -> str:
+    """The NUT server in a sentence or two, for Preferences."""
+    if state.problem:
+        return f"✖ {state.problem}"
+    if not state.running:
+        return "Off."
+    follow = f"Clients monitor {state.ups_name}@<this computer's name or address>."
+    if not state.clients:
+        return f"Serving on {state.listen}. {follow} No client is connected now."
+    names = ", ".join(
+        f"{c.address} (as {c.username})" if c.username else f"{c.address} (reading only)"
+        for c in state.clients
+    )
+    count = len(state.clients)
+    return f"Serving on {state.listen}. {follow} Connected now ({count}): {names}."

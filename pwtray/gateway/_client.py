@@ -131,8 +131,8 @@ _JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 _SECRET_HEADERS = frozenset({"set-cookie", "cookie", "authorization"})
 _AFTER_LOGIN = (
     "The gateway did not accept pwtray's session even right after logging in. Check the "
-    "password in Connection settings; the gateway may also need its customer login enabled "
-    "again from its web page."
+    "password in Connection… (tray menu); the gateway may also need its customer login "
+    "enabled again from its web page."
 )
 
 
@@ -821,7 +821,7 @@ class GatewayClient:
         if self._password is None:
             raise AuthenticationError(
                 "The gateway asks for a login and no password is set. Enter the customer "
-                "password in Connection settings."
+                "password in Connection… (tray menu)."
             )
         if self._login_failure is not None:
             failed_at, error = self._login_failure

@@ -32,6 +32,35 @@ class GatewayError(Exception):
     """Base of every error raised by :mod:`pwtray.gateway`."""
 
 
+# What an endpoint is, for the messages people read most (refused and unapplied changes); the
+# path stays in the exception's ``endpoint`` for the log and for bug reports.
+ENDPOINT_WORDS = {
+    "/api/operation": "the operation mode and backup reserve",
+    "/api/config/completed": "saving the configuration",
+    "/api/v2/islanding/mode": "going off grid or back",
+    "/api/sitemaster/run": "starting the Powerwalls",
+    "/api/sitemaster/stop": "stopping the Powerwalls",
+    "/api/site_info/site_name": "the site name",
+    "/api/meters/aggregates": "the power readings",
+    "/api/system_status/soe": "the charge",
+    "/api/system_status/grid_status": "the grid state",
+    "/api/system_status": "the system status",
+    "/api/system_status/grid_faults": "the grid faults",
+    "/api/powerwalls": "the Powerwalls' list",
+    "/api/networks": "the networks",
+    "/api/installer": "the installer's details",
+    "/api/solars": "the solar inverters",
+    "/api/meters/readings": "the meters' readings",
+    "/api/system/update/status": "the update status",
+}
+
+
+def in_words(endpoint: str) -> str:
+    """``/api/operation`` as "the operation mode and backup reserve"; an endpoint without words
+    as "this request (…path…)"."""
+    return ENDPOINT_WORDS.get(endpoint) or f"this request ({endpoint})"
+
+
 class GatewayUnreachableError(GatewayError):
     def __init__(self, address: str, reason: str) -> None:
         self.address = address
@@ -124,8 +153,8 @@ class CertificateChangedError(GatewayError):
         super().__init__(
             f"The gateway at {address} presented a different certificate than the one you trusted "
             f"(trusted sha256 {expected[:16]}…, now {actual[:16]}…). Nothing was sent to it. If "
-            "the gateway was replaced or reset, trust the new certificate in Connection settings; "
-            "otherwise another device may be answering at this address."
+            "the gateway was replaced or reset, trust the new certificate in Connection… (tray "
+            "menu); otherwise another device may be answering at this address."
         )
 
 
@@ -162,14 +191,15 @@ class PermissionDeniedError(GatewayError):
         self.read = read
         if read:
             default = (
-                f"The gateway refuses {endpoint} to this login, while it answers pwtray's other "
-                "readings with the same login. pwtray goes on without this reading."
+                f"The gateway refuses {in_words(endpoint)} to this login, while it answers "
+                "pwtray's other readings with the same login. pwtray goes on without this reading."
             )
         else:
             default = (
-                f"The gateway refused {endpoint} for this login. Gateways since firmware 20.49 do "
-                "not let a customer login change the operation mode or backup reserve locally; "
-                "use the Tesla app for that change."
+                f"The gateway refused {in_words(endpoint)} to this login. Gateways since firmware "
+                "20.49 do not let a customer login change the operation mode or backup reserve "
+                "locally; connect a Tesla account (Connection… in the tray menu) or use the "
+                "Tesla app for that change."
             )
         super().__init__(message or default)
 
@@ -206,8 +236,8 @@ class WriteNotAppliedError(GatewayError):
         self.endpoint = endpoint
         self.detail = detail
         super().__init__(
-            f"The gateway accepted the change to {endpoint}, but reading it back shows {detail}. "
-            "The change did not take effect."
+            f"The gateway accepted the change to {in_words(endpoint)}, but reading it back shows "
+            f"{detail}. The change did not take effect."
         )
 
 

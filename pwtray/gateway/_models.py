@@ -77,22 +77,6 @@ class GridState(enum.Enum):
         """The house runs on the Powerwalls (an outage, or off-grid by choice)."""
         return self in (GridState.ISLANDED, GridState.ISLANDED_READY, GridState.MICROGRID_FAULTED)
 
-    @property
-    def label(self) -> str:
-        return _GRID_LABELS[self]
-
-
-_GRID_LABELS = {
-    GridState.CONNECTED: "Grid connected",
-    GridState.ISLANDED: "Grid outage — running on Powerwall",
-    GridState.ISLANDED_READY: "Off grid — ready",
-    GridState.TRANSITION_TO_GRID: "Grid back — reconnecting",
-    GridState.TRANSITION_TO_ISLAND: "Going off grid",
-    GridState.WAIT_FOR_USER: "Off grid — waiting for user",
-    GridState.MICROGRID_FAULTED: "Off grid — fault",
-    GridState.UNKNOWN: "Grid state unknown",
-}
-
 
 class GridStatus(Model, frozen=True, kw_only=True):
     grid_status: str
@@ -281,16 +265,6 @@ class OperationMode(enum.Enum):
             return cls(value)
         except ValueError:
             return None
-
-    @property
-    def label(self) -> str:
-        return {
-            OperationMode.SELF_CONSUMPTION: "Self-powered",
-            OperationMode.AUTONOMOUS: "Time-based control",
-            OperationMode.BACKUP: "Backup-only",
-            OperationMode.SCHEDULER: "Scheduler",
-            OperationMode.SITE_CONTROL: "Site control",
-        }[self]
 
 
 class Operation(Model, frozen=True, kw_only=True):

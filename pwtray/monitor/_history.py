@@ -75,6 +75,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 ROLL_GRACE_S = 120.0
 COUNTER_FIELDS = ("site_imp", "site_exp", "bat_imp", "bat_exp", "load_imp", "solar_exp")
 SERIES_COLUMNS = "soe, site_w, battery_w, load_w, solar_w, off_grid"
+TABLES = (("hour", 3600), ("quarter", 900), ("minute", 60), ("samples", 0))  # coarse to fine
 
 
 class HistoryUnavailableError(Exception):
@@ -549,35 +550,73 @@ class HistoryStore:
 
     # ------------------------------------------------------------------ reading
     def series(self, start: float, end: float, max_points: int | None = 2000) -> list[Point]:
-        """Readings from ``start`` to ``end``: at most ``max_points`` averaged buckets."""
+        """Readings from ``start`` to ``end``: at most ``max_points`` averaged buckets.
+
+        A rollup holds only the periods already rolled up (a minute is rolled up a couple of
+        minutes after it ends): the readings after that come from the finer tables, so the
+        last minutes — and all of a history only minutes old — are there at every range.
+        """
         if end <= start:
             return []
         now = self._clock()
-        tables = [
-            ("hour", 3600, -math.inf),
-            ("quarter", 900, -math.inf),
-            ("minute", 60, now - self.retention.minute_s),
-            ("samples", 0, now - self.retention.raw_s),
-        ]
+        kept_from = {"minute": now - self.retention.minute_s, "samples": now - self.retention.raw_s}
         bucket = (end - start) / max(1, max_points - 1) if max_points else 0.0
-        covering = [t for t in tables if t[2] <= start] or tables[:1]
+        covering = [t for t in TABLES if kept_from.get(t[0], -math.inf) <= start] or [TABLES[0]]
         usable = [t for t in covering if t[1] <= bucket]
-        name, resolution, _ = usable[0] if usable else covering[-1]
+        name, resolution = usable[0] if usable else covering[-1]
+        parts = self._parts(name, start, end)
+        union = " UNION ALL ".join(
+            f"SELECT ts, {SERIES_COLUMNS} FROM {table} WHERE ts >= ? AND ts < ?"  # noqa: S608
+            for table, _, _ in parts
+        )
+        params = [bound for _, lo, hi in parts for bound in (lo, hi)]
         if max_points is None:
-            rows = self._db.execute(
-                f"SELECT ts, {SERIES_COLUMNS} FROM {name} WHERE ts >= ? AND ts < ? ORDER BY ts",  # noqa: S608
-                (start, end),
-            ).fetchall()
+            rows = self._db.execute(f"SELECT * FROM ({union}) ORDER BY ts", params).fetchall()  # noqa: S608
         else:
             size = max(bucket, resolution, 1.0)
             rows = self._db.execute(
                 f"""SELECT CAST((ts - ?) / ? AS INTEGER) AS b, min(ts), avg(soe), avg(site_w),
                     avg(battery_w), avg(load_w), avg(solar_w), avg(off_grid)
-                    FROM {name} WHERE ts >= ? AND ts < ? GROUP BY b ORDER BY b""",  # noqa: S608
-                (start, size, start, end),
+                    FROM ({union}) GROUP BY b ORDER BY b""",  # noqa: S608
+                (start, size, *params),
             ).fetchall()
             rows = [row[1:] for row in rows]
         return [Point(r[0], r[1], r[2], r[3], r[4], r[5], float(r[6] or 0.0)) for r in rows]
+
+    def _parts(self, table: str, start: float, end: float) -> list[tuple[str, float, float]]:
+        """``table`` up to where it has been rolled up, then each finer table for what follows."""
+        parts = []
+        low = start
+        for name, _ in TABLES[[t[0] for t in TABLES].index(table) :]:
+            edge = math.inf if name == "samples" else self._rolled_until(name)
+            if min(end, edge) > low:
+                parts.append((name, low, min(end, edge)))
+            low = max(low, edge)
+            if low >= end:
+                break
+        return parts or [(table, start, end)]
+
+    def _rolled_until(self, table: str) -> float:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (f"rolled_{table}",))
+        found = row.fetchone()
+        return float(found[0]) if found else 0.0
+
+    def first_reading(self) -> float | None:
+        """When the history begins: the oldest reading kept, as closely as its tables tell.
+
+        A rollup row is stamped with the start of its period, so each finer table that still
+        holds the beginning (its oldest row falls in the coarser one's first period) narrows it.
+        """
+        first: float | None = None
+        width = 0.0
+        for table, size in TABLES:
+            row = self._db.execute(f"SELECT min(ts) FROM {table}").fetchone()  # noqa: S608
+            if row is None or row[0] is None:
+                continue
+            oldest = float(row[0])
+            if first is None or oldest < first + width:
+                first, width = oldest, float(size)
+        return first
 
     def daily_energy(self, first: dt.date, last: dt.date) -> list[DailyEnergy]:
         """Energy per local day from the counters: last of the day minus last of the day before."""
@@ -711,10 +750,19 @@ class HistoryStore:
         return len(days)
 
     def export_outages_csv(self, out: IO[str], start: float = 0.0, end: float = math.inf) -> int:
-        """The outage log; an outage still going on has an empty end and duration."""
+        """The outage log; an outage still going on has an empty end and duration. ``source``:
+        ``watched`` (pwtray saw it) or ``cloud`` (Tesla told it afterwards; no readings)."""
         writer = csv.writer(out)
         writer.writerow(
-            ["start", "end", "duration_min", "lowest_soe_percent", "home_kwh", "battery_kwh"]
+            [
+                "start",
+                "end",
+                "duration_min",
+                "lowest_soe_percent",
+                "home_kwh",
+                "battery_kwh",
+                "source",
+            ]
         )
         outages = self.outages(start, end)
         for o in outages:
@@ -726,6 +774,7 @@ class HistoryStore:
                     _fmt(o.lowest_soe),
                     "" if o.energy_used_wh is None else f"{o.energy_used_wh / 1000:.3f}",
                     "" if o.battery_supplied_wh is None else f"{o.battery_supplied_wh / 1000:.3f}",
+                    o.source,
                 ]
             )
         return len(outages)

@@ -5,7 +5,13 @@ from pwtray.settings._cloud_tokens import KeyringTokenStore
 from pwtray.settings._logging import log_dir, setup_logging
 from pwtray.settings._private import private_file, private_folder
 from pwtray.settings._redact import RedactingFilter, redact
-from pwtray.settings._secrets import KeyringSecrets, SecretStore, SessionSecrets, nut_account
+from pwtray.settings._secrets import (
+    KeyringProblem,
+    KeyringSecrets,
+    SecretStore,
+    SessionSecrets,
+    nut_account,
+)
 from pwtray.settings._store import (
     ACTION_NAMES,
     NOTIFICATION_KINDS,
@@ -39,6 +45,7 @@ __all__ = [
     "Connection",
     "Display",
     "History",
+    "KeyringProblem",
     "KeyringSecrets",
     "KeyringTokenStore",
     "Loaded",

@@ -1,20 +1,38 @@
 """Passwords in the OS keyring, behind a small interface.
 
-With no usable keyring (headless session, locked or missing Secret Service), a password given in
-this session is kept in memory only, never written anywhere, and ``problem`` says so in words.
+A keyring call may show a prompt ("create a keyring", "unlock the keyring") and wait for the user,
+so it must never run on the GUI thread: the app reaches this store only through
+:class:`pwtray.core.Passwords`, which runs every call in a worker thread.
+
+At most one prompt per session: calls are serialised, and once the keyring failed or its prompt
+was cancelled the store stops asking it. A password given in this session is then kept in memory
+only, never written anywhere, and ``problem`` says why (as a :class:`KeyringProblem`;
+``pwtray.core.words`` says it in a sentence).
 """
 
 from __future__ import annotations
 
+import enum
 import logging
+import threading
 from typing import Protocol
 
 import keyring
-from keyring.errors import KeyringError, KeyringLocked, NoKeyringError, PasswordDeleteError
+from keyring.errors import InitError, KeyringLocked, NoKeyringError, PasswordDeleteError
 
 log = logging.getLogger(__name__)
 SERVICE = "pwtray"
 NUT_ACCOUNT_PREFIX = "nut-user:"  # never a gateway address, so never mistaken for one
+
+
+class KeyringProblem(enum.Enum):
+    """Why the system keyring does not keep passwords in this session."""
+
+    NO_DEFAULT = "no default keyring"  # none to store into, and creating one was cancelled
+    CANCELLED = "prompt cancelled"  # the keyring asked something and the prompt was cancelled
+    LOCKED = "locked"  # the keyring is locked and was not unlocked
+    MISSING = "no keyring"  # no keyring service in this session at all
+    FAILED = "failed"  # the keyring service did not answer as it should
 
 
 def nut_account(username: str) -> str:
@@ -27,7 +45,7 @@ def nut_account(username: str) -> str:
 
 
 class SecretStore(Protocol):
-    problem: str | None
+    problem: KeyringProblem | None
 
     def get(self, host: str) -> str | None: ...
 
@@ -37,64 +55,104 @@ class SecretStore(Protocol):
 
 
 class KeyringSecrets:
-    """The system keyring (Secret Service, Windows Credential Manager, macOS Keychain)."""
+    """The system keyring (Secret Service, KWallet, Windows Credential Manager, macOS Keychain).
+
+    Blocking (a call may wait for the user to answer a prompt): call it from a worker thread.
+    """
 
     def __init__(self, service: str = SERVICE) -> None:
         self.service = service
-        self.problem: str | None = None
+        self.problem: KeyringProblem | None = None
         self._session: dict[str, str] = {}
+        self._lock = threading.Lock()  # a second call waits for the first one's prompt
 
     @property
     def persistent(self) -> bool:
         return self.problem is None
 
     def get(self, host: str) -> str | None:
-        if host in self._session:
-            return self._session[host]
-        try:
-            return keyring.get_password(self.service, host)
-        except KeyringError as exc:
-            self._unusable(exc)
-            return None
+        with self._lock:
+            if host in self._session or self.problem is not None:
+                return self._session.get(host)
+            try:
+                return keyring.get_password(self.service, host)
+            except Exception as exc:  # noqa: BLE001 - a back-end may raise anything (see classify)
+                self._give_up(exc)
+                return None
 
     def set(self, host: str, password: str) -> None:
-        try:
-            keyring.set_password(self.service, host, password)
-        except KeyringError as exc:
-            self._unusable(exc)
+        with self._lock:
+            if self.problem is None:
+                try:
+                    keyring.set_password(self.service, host, password)
+                except Exception as exc:  # noqa: BLE001 - a back-end may raise anything
+                    self._give_up(exc)
+                else:
+                    self._session.pop(host, None)
+                    return
             self._session[host] = password
-        else:
-            self._session.pop(host, None)
 
     def delete(self, host: str) -> None:
-        self._session.pop(host, None)
-        try:
-            keyring.delete_password(self.service, host)
-        except PasswordDeleteError:
-            pass  # nothing stored
-        except KeyringError as exc:
-            self._unusable(exc)
+        with self._lock:
+            self._session.pop(host, None)
+            if self.problem is not None:
+                return
+            try:
+                keyring.delete_password(self.service, host)
+            except PasswordDeleteError:
+                pass  # nothing stored
+            except Exception as exc:  # noqa: BLE001 - a back-end may raise anything
+                self._give_up(exc)
 
-    def _unusable(self, exc: KeyringError) -> None:
-        if isinstance(exc, KeyringLocked):
-            reason = "the system keyring is locked"
-        elif isinstance(exc, NoKeyringError):
-            reason = "there is no system keyring in this session"
-        else:
-            reason = f"the system keyring failed ({type(exc).__name__})"
-        self.problem = (
-            f"The password cannot be stored: {reason}. pwtray keeps it for this session only "
-            "and will ask again after a restart. Unlock or install a keyring (for example "
-            "GNOME Keyring or KWallet) to keep it."
-        )
-        log.warning("keyring unusable: %s", reason)  # the reason only; never the password
+    def _give_up(self, exc: Exception) -> None:
+        self.problem = classify(exc)
+        # The kind and the exception's type only: never a message that might quote a secret.
+        log.warning("keyring unusable (%s, %s): passwords are kept for this session only",
+                    self.problem.value, type(exc).__name__)  # fmt: skip
+
+
+def classify(exc: BaseException) -> KeyringProblem:
+    """What a keyring failure means for the user, from the exception's type and its causes.
+
+    The Secret Service back-end raises ``InitError`` from secretstorage's
+    ``PromptDismissedException`` when the user cancels creating the default keyring,
+    ``KeyringLocked`` when the unlock prompt was cancelled, and secretstorage's or jeepney's own
+    exceptions (not ``KeyringError``) for a prompt cancelled later or a service that vanished.
+    """
+    dismissed = any(_is_prompt_dismissed(e) for e in _chain(exc))
+    if isinstance(exc, NoKeyringError):
+        return KeyringProblem.MISSING
+    if isinstance(exc, InitError) and dismissed:
+        return KeyringProblem.NO_DEFAULT
+    if isinstance(exc, KeyringLocked):
+        return KeyringProblem.LOCKED
+    if dismissed:
+        return KeyringProblem.CANCELLED
+    return KeyringProblem.FAILED
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen and len(seen) < 10:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _is_prompt_dismissed(exc: BaseException) -> bool:
+    try:  # secretstorage exists only where the Secret Service back-end does (Linux)
+        from secretstorage.exceptions import PromptDismissedException
+    except ImportError:
+        return False
+    return isinstance(exc, PromptDismissedException)
 
 
 class SessionSecrets:
     """Memory only, for the demo: its simulator's password never reaches the real keyring."""
 
     def __init__(self) -> None:
-        self.problem: str | None = None
+        self.problem: KeyringProblem | None = None
         self._items: dict[str, str] = {}
 
     def get(self, host: str) -> str | None:

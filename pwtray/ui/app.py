@@ -203,7 +203,7 @@ async def _main(
     wake.start(250)
     wake.timeout.connect(lambda: None)
 
-    core = await Core.start(cli, settings_path=settings_path)
+    core = await Core.start(cli, settings_path=settings_path, unlock=False)
     bridge = Bridge(core.site, core)
     tray: TrayController | None = None
     notifier = Notifier(lambda intent: tray.deliver(intent) if tray else None)
@@ -227,14 +227,23 @@ async def _main(
     if instance.server is not None:
         server = instance.server
         server.newConnection.connect(lambda: _on_second_instance(server, tray))
-    core.begin()
-    for note in core.notes:
-        tray.show_message(note.title, note.body)
-    if not core.site.configured:
-        tray.status_action.setText("Not set up yet — set up…")
-        tray.status_action.setEnabled(True)
-        log.info("not set up: opening the setup wizard")
-        controller.open_wizard()
+
+    async def go_on() -> None:
+        # The icon is up: a keyring prompt may now wait for the user while pwtray answers.
+        try:
+            await core.unlock()
+        except Exception:  # monitoring starts whatever the keyring did (logged, not swallowed)
+            log.exception("reading the keyring failed; monitoring without a stored password")
+        core.begin()
+        for note in core.notes:
+            tray.show_message(note.title, note.body)
+        if not core.site.configured:
+            tray.status_action.setText("Not set up yet — set up…")
+            tray.status_action.setEnabled(True)
+            log.info("not set up: opening the setup wizard")
+            controller.open_wizard()
+
+    bridge.run(go_on(), "starting")
     has_tray = QSystemTrayIcon.isSystemTrayAvailable()
     log.info("running; tray available: %s", has_tray)
     if not has_tray:

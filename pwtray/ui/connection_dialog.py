@@ -7,6 +7,7 @@ fingerprints side by side and the user trusts the new one with its own button.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,9 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pwtray.core import Diagnosis, diagnose, spaced_fingerprint
+from pwtray.core import Diagnosis, Passwords, diagnose, spaced_fingerprint
+from pwtray.core.words import keyring_text
 from pwtray.gateway import GatewayAddress
-from pwtray.settings import Connection, SecretStore
+from pwtray.settings import Connection
 from pwtray.ui.tasks import TaskDialog
 
 MARKS = {True: "✔", False: "✖", None: "•"}
@@ -53,7 +55,7 @@ class ConnectionDialog(TaskDialog):
     def __init__(
         self,
         connection: Connection,
-        secrets: SecretStore,
+        passwords: Passwords,
         *,
         on_saved: Callable[[Saved], None],
         parent: QWidget | None = None,
@@ -61,12 +63,11 @@ class ConnectionDialog(TaskDialog):
         super().__init__(parent)
         self.setWindowTitle("pwtray — Connection")
         self.setMinimumWidth(560)
-        self.secrets = secrets
+        self.passwords = passwords
         self._on_saved = on_saved
         self.trusted = connection.fingerprint
         self.presented: str | None = None  # what the gateway showed in the last check
         self.diagnosis: Diagnosis | None = None
-        stored = secrets.get(connection.host) if connection.host else None
 
         self.host = QLineEdit(connection.host)
         self.host.setPlaceholderText("192.168.1.50 or powerwall.local")
@@ -77,11 +78,10 @@ class ConnectionDialog(TaskDialog):
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setAccessibleName("Password")
-        self.password.setPlaceholderText(
-            "stored in the system keyring — type to change" if stored else "customer password"
-        )
-        self._stored = stored
+        self.password.setPlaceholderText("customer password")
+        self._stored: str | None = None  # the keyring's password for the address shown at first
         self._stored_for = connection.host
+        self._stored_read: asyncio.Task[str | None] | None = None
         self.fingerprint = QLabel("")
         self.fingerprint.setWordWrap(True)
         self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -94,8 +94,7 @@ class ConnectionDialog(TaskDialog):
         help_text = QLabel(
             "The password is the gateway's customer password — by default the last 5 "
             "characters of the password on the label inside the gateway's door. On firmware 1.x "
-            "it is S followed by the gateway's serial number. It is kept in the system keyring, "
-            "never in a file."
+            "it is S followed by the gateway's serial number."
         )
         help_text.setWordWrap(True)
         help_text.setEnabled(False)
@@ -120,9 +119,10 @@ class ConnectionDialog(TaskDialog):
         self.report.setWordWrap(True)
         self.report.setTextFormat(Qt.TextFormat.RichText)
         self.report.setAccessibleName("Connection check results")
-        self.problem = QLabel(secrets.problem or "")
+        self.problem = QLabel("")
         self.problem.setWordWrap(True)
-        self.problem.setVisible(bool(secrets.problem))
+        self.problem.setAccessibleName("Where the password is kept")
+        self._show_keyring_problem()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -132,12 +132,35 @@ class ConnectionDialog(TaskDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(help_text)
+        layout.addWidget(self.problem)
         layout.addWidget(self.change_box)
         layout.addWidget(self.check_button, alignment=Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.report)
-        layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
         self._show_trusted()
+        if connection.host:  # the keyring may prompt: asked off the GUI thread
+            self.password.setPlaceholderText("reading the system keyring…")
+            self._stored_read = self.tasks.start(
+                passwords.get(connection.host), self._show_stored, self._stored_failed
+            )
+
+    def _show_stored(self, stored: str | None) -> None:
+        self._stored = stored
+        self.password.setPlaceholderText(
+            "stored in the system keyring — type to change" if stored else "customer password"
+        )
+        self._show_keyring_problem()
+
+    def _stored_failed(self, error: Exception) -> None:
+        self.password.setPlaceholderText("customer password")
+        self._show_keyring_problem()
+
+    def _show_keyring_problem(self) -> None:
+        """Where the password is kept: the system keyring, or this session only and why."""
+        problem = self.passwords.problem
+        self.problem.setText(
+            keyring_text(problem) if problem is None else f"⚠ {keyring_text(problem)}"
+        )
 
     def _show_trusted(self) -> None:
         self.fingerprint.setText(
@@ -145,17 +168,26 @@ class ConnectionDialog(TaskDialog):
             else "none yet — check the connection to see the gateway's certificate"
         )  # fmt: skip
 
-    def _password(self) -> str | None:
-        return self.password.text() or self._stored
+    async def _password(self) -> str | None:
+        """The typed password, else the keyring's (once the keyring has answered)."""
+        typed = self.password.text()
+        if typed:
+            return typed
+        if self._stored_read is not None:
+            await asyncio.wait([self._stored_read])  # its own failure is shown by its callback
+        return self._stored
 
     # ------------------------------------------------------------------ doctor
     def check(self) -> None:
         host = self.host.text().strip()
         self.report.setText("Checking…")
         self.check_button.setEnabled(False)
-        work = diagnose(host, fingerprint=self.trusted or None, password=self._password(),
-                        email=self.email.text().strip())  # fmt: skip
-        self.tasks.start(work, self.show_diagnosis, self._check_failed)
+        self.tasks.start(self._check(host), self.show_diagnosis, self._check_failed)
+
+    async def _check(self, host: str) -> Diagnosis:
+        password = await self._password()
+        return await diagnose(host, fingerprint=self.trusted or None, password=password,
+                              email=self.email.text().strip())  # fmt: skip
 
     def show_diagnosis(self, diagnosis: Diagnosis) -> None:
         self.diagnosis = diagnosis
@@ -196,7 +228,7 @@ class ConnectionDialog(TaskDialog):
             self.report.setText("Trusted. Check the connection again to try the login with it.")
 
     # ------------------------------------------------------------------ saving
-    def validation_error(self) -> str | None:
+    def validation_error(self, password: str | None) -> str | None:
         host = self.host.text().strip()
         if not host:
             return "Enter the gateway's address."
@@ -206,24 +238,35 @@ class ConnectionDialog(TaskDialog):
             return f"“{host}” is not an address: {exc}"
         if not self.trusted:
             return "Check the connection and trust the gateway's certificate first."
-        if not self._password():
+        if not password:
             return "Enter the gateway's password."
         return None
 
     def save(self) -> None:
-        problem = self.validation_error()
+        self.save_button.setEnabled(False)
+        self.tasks.start(self._saving(), self._saved, self._save_failed)
+
+    async def _saving(self) -> Saved | None:
+        """What to hand to the core (which stores the password off the GUI thread), or None."""
+        password = await self._password()
+        problem = self.validation_error(password)
         if problem:
             self.report.setText(f"<b>✖</b> {_escape(problem)}")
-            return
+            return None
         host = self.host.text().strip()
         typed = self.password.text() or None
-        if typed is not None:
-            self.secrets.set(host, typed)
-        elif self._stored is not None and host != self._stored_for:
-            self.secrets.set(host, self._stored)  # the address changed: keep the password
-        self.problem.setText(self.secrets.problem or "")
-        self.problem.setVisible(bool(self.secrets.problem))
+        if typed is None and host != self._stored_for:
+            typed = self._stored  # the address changed: keep the password under the new one
         connection = Connection(host=host, email=self.email.text().strip(),
                                 fingerprint=self.trusted)  # fmt: skip
-        self._on_saved(Saved(connection, typed))
-        self.accept()
+        return Saved(connection, typed)
+
+    def _saved(self, saved: Saved | None) -> None:
+        self.save_button.setEnabled(True)
+        if saved is not None:
+            self._on_saved(saved)
+            self.accept()
+
+    def _save_failed(self, error: Exception) -> None:
+        self.save_button.setEnabled(True)
+        self.report.setText(f"<b>✖</b> Not saved: {_escape(str(error))}")

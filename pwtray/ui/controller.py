@@ -13,13 +13,14 @@ from PySide6.QtWidgets import QWidget
 
 from pwtray.core import Core
 from pwtray.core.notify import DEFAULT_KINDS, Notifier
-from pwtray.core.words import Units
-from pwtray.settings import Settings, autostart
+from pwtray.core.words import Units, keyring_text
+from pwtray.settings import autostart
 from pwtray.ui.bridge import Bridge
 from pwtray.ui.tray import TrayController
 
 if TYPE_CHECKING:  # the dialogs load when first opened: the tray starts without them
     from pwtray.ui.connection_dialog import Saved
+    from pwtray.ui.preferences_dialog import Chosen
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +52,13 @@ class Controller:
                 Units(kilo=display.kilo, decimals=display.decimals), display.reduce_motion
             )
 
-    def apply_preferences(self, settings: Settings, start_at_login: bool) -> None:
+    def apply_preferences(self, chosen: Chosen) -> None:
+        start_at_login = chosen.start_at_login
+
         async def apply() -> None:
-            problem = await self.core.apply_settings(settings)
+            problem = await self.core.apply_settings(
+                chosen.settings, nut_password=chosen.nut_password
+            )
             if problem:
                 self._tell("Not every preference took effect", problem)
             self.apply_live()
@@ -70,8 +75,9 @@ class Controller:
             problem = await self.core.apply_connection(saved.connection, saved.password)
             if problem:
                 self._tell("pwtray could not save its settings", problem)
-            if self.core.secrets.problem:
-                self._tell("Password kept for this session only", self.core.secrets.problem)
+            keyring = self.core.passwords.problem
+            if keyring is not None and saved.password is not None:
+                self._tell("Password kept for this session only", keyring_text(keyring))
 
         self.bridge.run(apply(), "applying the connection")
 
@@ -111,7 +117,8 @@ class Controller:
     def open_wizard(self) -> None:
         from pwtray.ui.wizard import SetupWizard
 
-        self._open("wizard", lambda: SetupWizard(self.core.secrets, on_done=self.apply_connection))
+        passwords = self.core.passwords
+        self._open("wizard", lambda: SetupWizard(passwords, on_done=self.apply_connection))
 
     def open_connection(self) -> None:
         if not self.configured:
@@ -122,7 +129,7 @@ class Controller:
         self._open(
             "connection",
             lambda: ConnectionDialog(
-                self.core.settings.connection, self.core.secrets, on_saved=self.apply_connection
+                self.core.settings.connection, self.core.passwords, on_saved=self.apply_connection
             ),
         )
 
@@ -138,6 +145,7 @@ class Controller:
                 on_apply=self.apply_preferences,
                 pause=self.pause,
                 test_action=self.core.actions.test,
+                ups_state=self.core.ups.state,
             ),
         )
 

@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QColor,
     QFocusEvent,
     QFont,
+    QFontMetricsF,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -36,6 +37,9 @@ from pwtray.monitor import Connectivity, Snapshot
 
 IDLE_W = 30.0
 FRAME_MS = 40  # 25 frames a second
+BANNER_H = 24  # "Not live — readings from …" across the top
+LABEL_H = 18  # a line under a node ("supplying 0.7 kW", "Grid outage")
+FOCUS_RING = 14  # the keyboard focus ring's distance outside a node
 
 
 class Node(enum.Enum):
@@ -189,22 +193,35 @@ class FlowDiagram(QWidget):
 
     # ------------------------------------------------------------------ geometry
     def node_centres(self) -> dict[Node, QPointF]:
-        w, h = float(self.width()), float(self.height())
+        """Where the nodes sit: in proportion to the widget, but never so close to an edge that
+        the focus ring, the banner or the line under the Powerwall is cut off."""
+        w = float(self.width())
+        top, bottom = self._rows()
+        middle = (top + bottom) / 2
         centres = {
-            Node.SOLAR: QPointF(w * 0.5, h * 0.16),
-            Node.GRID: QPointF(w * 0.15, h * 0.5),
-            Node.HOME: QPointF(w * 0.85, h * 0.5),
-            Node.POWERWALL: QPointF(w * 0.5, h * 0.84),
+            Node.SOLAR: QPointF(w * 0.5, top),
+            Node.GRID: QPointF(w * 0.15, middle),
+            Node.HOME: QPointF(w * 0.85, middle),
+            Node.POWERWALL: QPointF(w * 0.5, bottom),
         }
         if self.state is not None and self.state.path(Node.GENERATOR) is not None:
-            centres[Node.GENERATOR] = QPointF(w * 0.15, h * 0.84)
+            centres[Node.GENERATOR] = QPointF(w * 0.15, bottom)
         return centres
 
+    def _rows(self) -> tuple[float, float]:
+        h, r = float(self.height()), self.radius()
+        top = max(h * 0.16, BANNER_H + FOCUS_RING + r)
+        bottom = min(h * 0.84, h - 2 - LABEL_H - 8 - r)
+        return top, bottom
+
     def hub(self) -> QPointF:
-        return QPointF(self.width() * 0.5, self.height() * 0.5)
+        top, bottom = self._rows()
+        return QPointF(self.width() * 0.5, (top + bottom) / 2)
 
     def radius(self) -> float:
-        return min(self.width(), self.height()) * 0.1
+        """A tenth of the smaller side, less when the height is short of room for the labels."""
+        room = (self.height() - BANNER_H - FOCUS_RING - LABEL_H - 10 - 20) / 4
+        return max(12.0, min(self.width() * 0.1, self.height() * 0.1, room))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         for node, centre in self.node_centres().items():
@@ -363,13 +380,14 @@ class FlowDiagram(QWidget):
                 p.setPen(QPen(text, 2))
                 p.drawLine(inner, outer)
         p.setPen(text if live else dim)
-        p.setFont(_font(10, bold=True))
+        inside = 1.8 * r  # the text stays inside the circle, smaller in a small window
+        p.setFont(_font(10, bold=True, fit=(node.value, inside)))
         p.drawText(QRectF(centre.x() - 2 * r, centre.y() - r * 0.55, 4 * r, r * 0.5),
                    Qt.AlignmentFlag.AlignCenter, node.value)  # fmt: skip
         value = self.units.power(None if path is None else path.watts)
         if node is Node.POWERWALL and state is not None and state.soe_percent is not None:
             value = f"{state.soe_percent:.0f} %"
-        p.setFont(_font(12, bold=False))
+        p.setFont(_font(12, bold=False, fit=(value, inside)))
         p.drawText(QRectF(centre.x() - 2 * r, centre.y() - r * 0.05, 4 * r, r * 0.55),
                    Qt.AlignmentFlag.AlignCenter, value)  # fmt: skip
         if node is Node.POWERWALL and path is not None and path.active and state is not None:
@@ -434,8 +452,12 @@ def _level_colour(soe: float) -> QColor:
     )
 
 
-def _font(points: int, *, bold: bool) -> QFont:
+def _font(points: int, *, bold: bool, fit: tuple[str, float] | None = None) -> QFont:
+    """The font at ``points``, or smaller (down to 6 pt) until ``fit``'s text fits its width."""
     font = QFont()
-    font.setPointSize(points)
     font.setBold(bold)
+    for size in range(points, 5, -1):
+        font.setPointSize(size)
+        if fit is None or QFontMetricsF(font).horizontalAdvance(fit[0]) <= fit[1]:
+            break
     return font

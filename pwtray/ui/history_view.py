@@ -5,6 +5,10 @@ crosshair readout.
 Every query is bounded: the store averages the range into at most about one point per pixel of
 the plot, so a year costs the same as a day. Zooming in asks the store again for the visible part
 at the finer resolution it keeps.
+
+A history younger than a day is shown whole (not as a sliver at the right edge of 24 hours); a
+range that ends now ends at the right edge. Axes print plain numbers in the unit of their label
+(no "x0.001" multipliers), and the three plots share one left edge.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QDate, QEvent, QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QFontMetrics, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -30,12 +34,14 @@ from PySide6.QtWidgets import (
 )
 
 from pwtray.core.words import DEFAULT_UNITS, Units
-from pwtray.monitor import DailyEnergy, HistoryStore, Outage, Point
+from pwtray.monitor import DailyEnergy, HistoryStore, Outage, Point, describe_duration
 from pwtray.ui.spans import DAY_S, Span, span_bounds
 
 MIN_POINTS = 200
 MAX_POINTS = 2000
 LIVE_RELOAD_MS = 60_000  # a range that ends "now" follows the clock this often while shown
+FIT_BELOW_S = DAY_S  # a history younger than this is shown whole
+MIN_VIEW_S = 120.0  # … but never narrower than this
 
 SERIES = (  # Point field, legend name, colour
     ("solar_w", "Solar", QColor(240, 165, 0)),
@@ -50,6 +56,28 @@ BARS = (  # DailyEnergy field, legend name, colour
     ("grid_export_wh", "To grid", QColor(150, 110, 200)),
 )
 OUTAGE_BRUSH = QColor(220, 45, 45, 45)
+ENERGY_TITLE = "Energy per day"
+
+
+class ValueAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph is untyped
+    """A value axis in the unit of its label: plain numbers, never an SI multiplier."""
+
+    def __init__(self, orientation: str = "left") -> None:
+        super().__init__(orientation)
+        self.enableAutoSIPrefix(False)
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        return tick_labels(values, spacing)
+
+
+def tick_labels(values: list[float], spacing: float) -> list[str]:
+    """``0.5 1 1.5`` or ``2 000 4 000``: the decimals the spacing needs, thin-space thousands."""
+    decimals = next((d for d in range(4) if abs(round(spacing, d) - spacing) <= spacing * 1e-6), 3)
+    labels = []
+    for value in values:
+        text = f"{value:,.{decimals}f}".replace(",", "\u2009")
+        labels.append("0" if text.strip("-0.\u2009") == "" else text.replace("-", "\u2212"))
+    return labels
 
 
 @dataclass(frozen=True)
@@ -62,6 +90,7 @@ class Shown:
     days: int
     outages: int
     redraw_ms: float
+    fitted: bool = False  # the range was narrowed to a history younger than a day
 
 
 class HistoryView(QWidget):
@@ -109,6 +138,7 @@ class HistoryView(QWidget):
         self.export_button.setToolTip("Save the readings of this range as a CSV file")
         self.export_button.clicked.connect(self.export_requested)
         self.readout = QLabel(" ")
+        self.readout.setWordWrap(True)  # never wider than the window
         self.readout.setAccessibleName("Value under the pointer")
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.empty_label = QLabel("")
@@ -129,15 +159,11 @@ class HistoryView(QWidget):
 
         self.charts = pg.GraphicsLayoutWidget()
         self.charts.setAccessibleName("History charts")
-        self.power_plot = self.charts.addPlot(
-            row=0, col=0, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")}
-        )
-        self.soe_plot = self.charts.addPlot(
-            row=1, col=0, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")}
-        )
-        self.energy_plot = self.charts.addPlot(
-            row=2, col=0, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")}
-        )
+        self.power_plot, self.soe_plot, self.energy_plot = (
+            self.charts.addPlot(row=row, col=0, axisItems={
+                "bottom": pg.DateAxisItem(orientation="bottom"), "left": ValueAxis("left")})
+            for row in range(3)
+        )  # fmt: skip
         layout_ci = self.charts.ci.layout
         layout_ci.setRowStretchFactor(0, 5)
         layout_ci.setRowStretchFactor(1, 3)
@@ -145,6 +171,7 @@ class HistoryView(QWidget):
         self.soe_plot.setLabel("left", "%")
         self._label_axes()  # kW or W, kWh or Wh
         for plot in (self.power_plot, self.soe_plot, self.energy_plot):
+            plot.getAxis("left").setWidth(self._left_axis_width())  # one left edge for all
             plot.showGrid(x=True, y=True, alpha=0.15)
             plot.setMouseEnabled(x=True, y=False)
             plot.setMenuEnabled(False)
@@ -154,7 +181,6 @@ class HistoryView(QWidget):
         self.soe_plot.setYRange(0, 100, padding=0.02)
         self.power_plot.addLegend(offset=(8, 4), colCount=4)
         self.energy_plot.addLegend(offset=(8, 4), colCount=4)
-        self.energy_plot.setTitle("Energy per day", size="9pt")
         self.curves = {
             field: self.power_plot.plot(name=name, pen=pg.mkPen(colour, width=1.5))
             for field, name, colour in SERIES
@@ -214,11 +240,30 @@ class HistoryView(QWidget):
         self.reload()
 
     def bounds(self) -> tuple[float, float]:
+        """The range shown: the span chosen, narrowed to the history when it is younger than a
+        day (a custom range of days is shown as chosen)."""
+        start, end, _ = self._range()
+        return start, end
+
+    def _range(self) -> tuple[float, float, bool]:
+        """Start, end, and whether the range was narrowed to a young history."""
         first = _as_date(self.first_edit.date())
         last = _as_date(self.last_edit.date())
         if last < first:
             first, last = last, first
-        return span_bounds(self.span, self._clock(), first, last)
+        start, end = span_bounds(self.span, self._clock(), first, last)
+        began = self._history_began()
+        if (
+            self.span is not Span.CUSTOM
+            and began is not None
+            and start < began
+            and end - began < FIT_BELOW_S
+        ):
+            return min(began, end - MIN_VIEW_S), end, True
+        return start, end, False
+
+    def _history_began(self) -> float | None:
+        return self.store.first_reading() if self.store is not None else None
 
     def _span_changed(self) -> None:
         custom = self.span is Span.CUSTOM
@@ -259,8 +304,8 @@ class HistoryView(QWidget):
 
     def reload(self) -> None:
         """Load the whole selected range and show all of it."""
-        start, end = self.bounds()
-        self._load(start, end, reset_view=True)
+        start, end, fitted = self._range()
+        self._load(start, end, reset_view=True, fitted=fitted)
 
     def _zoomed(self) -> None:
         if not self._loading:
@@ -279,7 +324,7 @@ class HistoryView(QWidget):
         if right > left:
             self._load(left, right, reset_view=False)
 
-    def _load(self, start: float, end: float, *, reset_view: bool) -> None:
+    def _load(self, start: float, end: float, *, reset_view: bool, fitted: bool = False) -> None:
         began = time.perf_counter()
         self._stale = False
         self._loading = True
@@ -297,22 +342,32 @@ class HistoryView(QWidget):
             self._draw_bars(days)
             self._draw_outages(outages, end)
             if reset_view:
-                self.power_plot.setXRange(start, end, padding=0.01)
+                self.power_plot.setXRange(start, end, padding=0)  # the right edge is now
                 first, last = self.energy_days(start, end)
-                self.energy_plot.setXRange(_local(first, 0), _local(last, 24), padding=0.01)
+                self.energy_plot.setXRange(_local(first, 0), _local(last, 24), padding=0)
                 self.power_plot.enableAutoRange(axis="y")
                 self.energy_plot.enableAutoRange(axis="y")
-            if self.store is None:
-                self.empty_label.setText("No history yet: pwtray keeps it from the first reading.")
-            elif not points:
-                self.empty_label.setText("Nothing was recorded in this range.")
-            else:
-                self.empty_label.setText("")
+            self.empty_label.setText(self._note(points, start, fitted))
             self.empty_label.setVisible(bool(self.empty_label.text()))
         finally:
             self._loading = False
         self.shown = Shown(start, end, len(points), len(days), len(outages),
-                           (time.perf_counter() - began) * 1000)  # fmt: skip
+                           (time.perf_counter() - began) * 1000, fitted)  # fmt: skip
+
+    def _note(self, points: list[Point], start: float, fitted: bool) -> str:
+        if self.store is None:
+            return "No history yet: pwtray keeps it from the first reading."
+        if not points:
+            return "Nothing was recorded in this range."
+        if fitted:
+            since = dt.datetime.fromtimestamp(start).astimezone()
+            recorded = describe_duration(self._clock() - start)
+            span = "all of today" if self.span is Span.TODAY else f"the {self.span.value.lower()}"
+            return (
+                f"pwtray has been recording since {since:%H:%M} ({recorded}): the charts show "
+                f"all of it, and widen to {span} as the history grows."
+            )
+        return ""
 
     @staticmethod
     def energy_days(start: float, end: float) -> tuple[dt.date, dt.date]:
@@ -387,6 +442,11 @@ class HistoryView(QWidget):
         self.power_plot.setLabel("left", "kW" if self.units.kilo else "W")
         self.energy_plot.setLabel("left", "kWh" if self.units.kilo else "Wh")
 
+    def _left_axis_width(self) -> int:
+        """Room for the widest tick label (minus 10 000 W) and the rotated unit beside it."""
+        metrics = QFontMetrics(self.power_plot.getAxis("left").style["tickFont"] or self.font())
+        return metrics.horizontalAdvance("\u221210\u2009000") + 2 * metrics.height() + 8
+
     # ------------------------------------------------------------------ crosshair
     def readout_at(self, ts: float) -> str:
         """What the readout says for the point nearest ``ts``."""
@@ -432,11 +492,14 @@ class HistoryView(QWidget):
                 axis.setTextPen(pg.mkPen(text))
             if plot.legend is not None:
                 plot.legend.setLabelTextColor(text)
+                for _, label in plot.legend.items:  # the colour reaches a label when it is redrawn
+                    label.setText(label.text, color=text)
                 veil = QColor(background)
                 veil.setAlpha(210)  # readable over the curves it covers
                 plot.legend.setBrush(pg.mkBrush(veil))
         for cursor in self.cursors:
             cursor.setPen(pg.mkPen(text, width=1, style=Qt.PenStyle.DotLine))
+        self.energy_plot.setTitle(ENERGY_TITLE, size="9pt", color=text)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:

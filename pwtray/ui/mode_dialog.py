@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from pwtray.core import Commands, OperationView
-from pwtray.core.words import grid_label, mode_label
+from pwtray.core.words import MODE_REFUSED, explain, grid_label, mode_label
 from pwtray.gateway import (
     GatewayError,
     GridState,
@@ -33,7 +33,7 @@ from pwtray.ui.tasks import TaskDialog
 
 MODE_HELP = {
     OperationMode.SELF_CONSUMPTION: "Use solar and the Powerwall first; the grid covers the rest.",
-    OperationMode.AUTONOMOUS: "Charge and discharge by the utility's rate plan (set in the app).",
+    OperationMode.AUTONOMOUS: "Charge and discharge by your utility's rates, set in the Tesla app.",
     OperationMode.BACKUP: "Keep the Powerwall full for outages; the reserve is 100 %.",
 }
 
@@ -47,7 +47,7 @@ class ModeReserveDialog(TaskDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("pwtray — Operation mode and backup reserve")
+        self.setWindowTitle("pwtray — Operation mode and reserve")
         self.commands = commands
         self.charge_percent = charge_percent
         self.operation: Operation | None = None
@@ -180,6 +180,7 @@ class ModeReserveDialog(TaskDialog):
         mode = self.chosen_mode()
         if mode is None:
             return
+        self.outcome.setToolTip("")
         reserve = float(self.spin.value())
         self.outcome.setText(f"Saving {mode_label(mode)} with a {reserve:.0f} % reserve…")
         self._set_editable(False)
@@ -194,8 +195,9 @@ class ModeReserveDialog(TaskDialog):
         )
 
     def _refused(self, error: Exception) -> None:
+        self.outcome.setToolTip(explain(error))  # the gateway's own words, for details
         if isinstance(error, PermissionDeniedError):
-            text = f"✖ Not changed: {error} The settings above are what the gateway still has."
+            text = f"✖ Not changed. {MODE_REFUSED} The settings above are what it still has."
         elif isinstance(error, GatewayError):
             text = f"✖ {error} The settings above are read again from the gateway."
         else:

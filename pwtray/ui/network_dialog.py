@@ -1,5 +1,7 @@
-"""Network info: the gateway's networks, Wi-Fi, connectivity tests, site, firmware and updates,
-Tesla registration and Powerwalls. Each section loads on its own and says what it could not read."""
+"""Gateway info, on two tabs. Network: the gateway's networks, Wi-Fi, connectivity tests, site,
+firmware and updates, Tesla registration and Powerwalls. System: installer, solar inverters,
+meters and their CTs, grid code, generators, the Tesla connection, alerts and grid faults. Each
+section loads on its own and says what it could not read; Copy puts all of it in the clipboard."""
 
 from __future__ import annotations
 
@@ -13,25 +15,45 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QScrollArea,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from pwtray.core import SECTIONS, Commands, Section
+from pwtray.core import SECTIONS, SYSTEM_SECTIONS, Commands, Section
 from pwtray.ui.tasks import TaskDialog
+
+ALL_SECTIONS = SECTIONS + SYSTEM_SECTIONS
 
 
 class NetworkInfoDialog(TaskDialog):
     def __init__(self, commands: Commands, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("pwtray — Network information")
-        self.resize(640, 640)
+        self.setWindowTitle("pwtray — Gateway info")
+        self.resize(640, 600)
         self.commands = commands
         self.sections: dict[str, Section] = {}
         self.boxes: dict[str, QGroupBox] = {}
+        self.pages = QTabWidget()
+        self.pages.setAccessibleName("Gateway info pages")
+        for name, sections in (("&Network", SECTIONS), ("S&ystem", SYSTEM_SECTIONS)):
+            self.pages.addTab(self._page(sections), name)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.refresh_button = buttons.addButton("&Refresh", QDialogButtonBox.ButtonRole.ActionRole)
+        self.refresh_button.clicked.connect(self.load)
+        self.copy_button = buttons.addButton("&Copy", QDialogButtonBox.ButtonRole.ActionRole)
+        self.copy_button.setToolTip("Copy everything shown, as text (for a support request)")
+        self.copy_button.clicked.connect(self.copy)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.pages, stretch=1)
+        layout.addWidget(buttons)
+        self.load()
+
+    def _page(self, sections: tuple[tuple[str, object], ...]) -> QScrollArea:
         content = QWidget()
         column = QVBoxLayout(content)
-        for title, _ in SECTIONS:
+        for title, _ in sections:
             box = QGroupBox(title)
             box.setAccessibleName(title)
             QFormLayout(box)
@@ -41,26 +63,16 @@ class NetworkInfoDialog(TaskDialog):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(content)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.refresh_button = buttons.addButton("&Refresh", QDialogButtonBox.ButtonRole.ActionRole)
-        self.refresh_button.clicked.connect(self.load)
-        self.copy_button = buttons.addButton("&Copy", QDialogButtonBox.ButtonRole.ActionRole)
-        self.copy_button.setToolTip("Copy everything shown, as text (for a support request)")
-        self.copy_button.clicked.connect(self.copy)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(scroll, stretch=1)
-        layout.addWidget(buttons)
-        self.load()
+        return scroll
 
     @property
     def all_loaded(self) -> bool:
-        return len(self.sections) == len(SECTIONS)
+        return len(self.sections) == len(ALL_SECTIONS)
 
     def load(self) -> None:
         self.tasks.cancel()
         self.sections.clear()
-        for title, _ in SECTIONS:
+        for title, _ in ALL_SECTIONS:
             self._fill(title, [("", "Loading…")], None)
             self.tasks.start(
                 self.commands.read_section(title),
@@ -95,7 +107,7 @@ class NetworkInfoDialog(TaskDialog):
 
     def text(self) -> str:
         lines = []
-        for title, _ in SECTIONS:
+        for title, _ in ALL_SECTIONS:
             section = self.sections.get(title)
             lines.append(f"[{title}]")
             if section is None:

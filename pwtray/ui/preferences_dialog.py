@@ -1,6 +1,8 @@
-"""Preferences, on four tabs: General (polling, display, history, start at login),
-Notifications, Actions (a command per event, with a Test button) and Shutdown (this computer, off
-grid and low). Apply (or OK) hands a new ``Settings`` to the app, which applies it at once.
+"""Preferences, on five tabs: General (polling, display, history, start at login),
+Notifications, Actions (a command per event, with a Test button), Shutdown (this computer, off
+grid and low) and Sharing (the Powerwall as a UPS for other computers, over NUT). Apply (or OK)
+hands the choices to the app, which saves and applies them at once; the NUT password goes to the
+keyring only.
 
 Each tab scrolls on its own, so the dialog fits a 1280 x 720 screen and Apply/Cancel/OK stay in
 view whatever a tab holds.
@@ -14,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QRect, QSize, Qt, QTimer
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QButtonGroup,
@@ -38,10 +40,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pwtray.core import ActionRun, Outcome, Trigger, join_command, split_command
-from pwtray.core.words import ACTION_LABELS, run_result
+from pwtray.core import (
+    ActionRun,
+    Outcome,
+    Trigger,
+    UpsState,
+    check_ups,
+    join_command,
+    split_command,
+)
+from pwtray.core.words import ACTION_LABELS, run_result, ups_state_text
 from pwtray.monitor import EventKind
-from pwtray.settings import Action, Settings
+from pwtray.settings import Action, Nut, Settings
 from pwtray.ui.tasks import TaskDialog
 
 KIND_LABELS = {
@@ -63,7 +73,7 @@ KIND_LABELS = {
     EventKind.RESUMED: "Back from sleep",
     EventKind.ACTION_FAILED: "An action failed",
 }
-PAGES = ("general", "notifications", "actions", "shutdown")
+PAGES = ("general", "notifications", "actions", "shutdown", "sharing")
 SHUTDOWN_CHOICES = (
     ("poweroff", "Shut down"),
     ("hibernate", "Hibernate"),
@@ -82,10 +92,29 @@ ACTIONS_HELP = (
     "output goes to pwtray's log; the window's Actions tab lists every run."
 )
 
+NUT_HELP = (
+    "A NAS, a server or a Raspberry Pi can follow the Powerwall like a UPS with Network UPS "
+    "Tools (NUT): it sees when the house runs on battery, the charge and the time left, and "
+    "shuts itself down when the Powerwall runs low (or when pwtray's own shutdown starts)."
+)
+LISTEN_HELP = (
+    "127.0.0.1:3493 serves this computer only; 0.0.0.0:3493 (or this computer's address) the "
+    "home network too, then only for the allowed clients."
+)
+
 FRAME_PX = 16  # window borders the dialog's size does not include
 TITLE_BAR_PX = 48  # nor its title bar (and borders), on the tallest common decorations
 
 TestAction = Callable[[Trigger, list[str], float], Coroutine[Any, Any, ActionRun]]
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """What Apply hands to the app."""
+
+    settings: Settings
+    start_at_login: bool
+    nut_password: str | None = None  # a new one was typed; for the keyring only
 
 
 class ChoiceError(ValueError):
@@ -142,9 +171,10 @@ class PreferencesDialog(TaskDialog):
         settings: Settings,
         *,
         autostart: bool,
-        on_apply: Callable[[Settings, bool], None],
+        on_apply: Callable[[Chosen], None],
         pause: Callable[[str], str] | None = None,
         test_action: TestAction | None = None,
+        ups_state: Callable[[], UpsState] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -153,6 +183,7 @@ class PreferencesDialog(TaskDialog):
         self._on_apply = on_apply
         self._pause = pause
         self._test_action = test_action
+        self._ups_state = ups_state
 
         self.pages = QTabWidget()
         self.pages.setAccessibleName("Preferences pages")
@@ -161,12 +192,16 @@ class PreferencesDialog(TaskDialog):
             self._notifications_page(settings),
             self._actions_page(settings),
             self._shutdown_page(settings),
+            self._sharing_page(settings.nut),
         ]
         self._areas = [_scrolling(page) for page in self._contents]
-        for area, title in zip(
-            self._areas, ("&General", "&Notifications", "&Actions", "&Shutdown"), strict=True
-        ):
+        titles = ("&General", "&Notifications", "&Actions", "&Shutdown", "Sha&ring")
+        for area, title in zip(self._areas, titles, strict=True):
             self.pages.addTab(area, title)
+        self.pages.currentChanged.connect(lambda _: self.show_ups_state())
+        self._ups_timer = QTimer(self)  # clients come and go while the page is open
+        self._ups_timer.setInterval(2000)
+        self._ups_timer.timeout.connect(self.show_ups_state)
 
         self.error = QLabel("")
         self.error.setWordWrap(True)
@@ -191,7 +226,13 @@ class PreferencesDialog(TaskDialog):
     def showEvent(self, event: QShowEvent) -> None:
         if not self._fitted:  # the first time: as large as the pages want, within the screen
             self.fit_to(self.screen().availableGeometry())
+        self.show_ups_state()
+        self._ups_timer.start()
         super().showEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._ups_timer.stop()
+        super().hideEvent(event)
 
     def fit_to(self, available: QRect) -> QSize:
         """Size the dialog so every page shows whole where ``available`` (the screen less its
@@ -437,6 +478,69 @@ class PreferencesDialog(TaskDialog):
         )
         return self._column(box)
 
+    def _sharing_page(self, nut: Nut) -> QWidget:
+        box = QGroupBox("Share the Powerwall as a UPS (NUT)")
+        form = QFormLayout(box)
+        form.addRow(_wrapped(NUT_HELP))
+        self.nut_enabled = QCheckBox("Serve the Powerwall's state to NUT clients")
+        self.nut_enabled.setChecked(nut.enabled)
+        form.addRow(self.nut_enabled)
+        self.nut_listen = QLineEdit(nut.listen)
+        self.nut_listen.setAccessibleName("Listen on, address and port")
+        self.nut_listen.setPlaceholderText("127.0.0.1:3493")
+        form.addRow("Listen on", self.nut_listen)
+        form.addRow(_wrapped(LISTEN_HELP))
+        self.nut_clients = QLineEdit(", ".join(nut.allowed_clients))
+        self.nut_clients.setAccessibleName("Allowed clients, addresses or networks")
+        self.nut_clients.setPlaceholderText("192.168.1.20, 192.168.1.0/24")
+        form.addRow("Allowed clients", self.nut_clients)
+        self.nut_ups_name = QLineEdit(nut.ups_name)
+        self.nut_ups_name.setAccessibleName("UPS name")
+        form.addRow("UPS name", self.nut_ups_name)
+        self.nut_username = QLineEdit(nut.username)
+        self.nut_username.setAccessibleName("NUT user name")
+        form.addRow("User name", self.nut_username)
+        self.nut_password = QLineEdit()
+        self.nut_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.nut_password.setAccessibleName("NUT password")
+        self.nut_password.setPlaceholderText("unchanged (kept in the keyring)")
+        form.addRow("Password", self.nut_password)
+        self.nut_charge = QDoubleSpinBox()
+        self.nut_charge.setRange(0, 99)
+        self.nut_charge.setDecimals(0)
+        self.nut_charge.setSuffix(" %")
+        self.nut_charge.setValue(nut.charge_low_percent)
+        self.nut_charge.setAccessibleName("Low battery below this charge, percent")
+        self.nut_runtime = QDoubleSpinBox()
+        self.nut_runtime.setRange(0, 1440)
+        self.nut_runtime.setDecimals(0)
+        self.nut_runtime.setSuffix(" min")
+        self.nut_runtime.setValue(nut.runtime_low_s / 60)
+        self.nut_runtime.setAccessibleName("Low battery below this time left, minutes")
+        form.addRow("“Low battery” below", self.nut_charge)
+        form.addRow("or a time left below", self.nut_runtime)
+        self.nut_example = QLabel()
+        self.nut_example.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.nut_example.setAccessibleName("upsmon.conf line for a client")
+        self.nut_example.setWordWrap(True)
+        form.addRow("In a client's upsmon.conf", self.nut_example)
+        for edit in (self.nut_ups_name, self.nut_username):
+            edit.textChanged.connect(self._show_nut_example)
+        self._show_nut_example()
+        self.nut_state = _wrapped("")
+        self.nut_state.setAccessibleName("NUT server state")
+        form.addRow("State", self.nut_state)
+        return self._column(box)
+
+    def _show_nut_example(self) -> None:
+        name = self.nut_ups_name.text().strip() or "powerwall"
+        user = self.nut_username.text().strip() or "monuser"
+        self.nut_example.setText(f"MONITOR {name}@<this computer> 1 {user} <password> secondary")
+
+    def show_ups_state(self) -> None:
+        if self._ups_state is not None:
+            self.nut_state.setText(ups_state_text(self._ups_state()))
+
     @staticmethod
     def _column(*groups: QWidget) -> QWidget:
         page = QWidget()
@@ -515,6 +619,7 @@ class PreferencesDialog(TaskDialog):
         if enabled and self.shutdown_charge.value() == 0 and self.shutdown_time.value() == 0:
             raise ChoiceError("shutdown", "Shutdown: choose a charge or a time left to act on")
         what = next(key for key, radio in self.shutdown_what.items() if radio.isChecked())
+        nut = self._chosen_nut()
         return msgspec.structs.replace(
             s,
             polling=msgspec.structs.replace(
@@ -551,7 +656,26 @@ class PreferencesDialog(TaskDialog):
                 countdown_s=float(self.countdown.value()),
                 dry_run=self.dry_run.isChecked(),
             ),
+            nut=nut,
         )
+
+    def _chosen_nut(self) -> Nut:
+        clients = [c for c in self.nut_clients.text().replace(",", " ").split() if c]
+        nut = msgspec.structs.replace(
+            self._base.nut,
+            enabled=self.nut_enabled.isChecked(),
+            listen=self.nut_listen.text().strip() or "127.0.0.1:3493",
+            allowed_clients=clients,
+            ups_name=self.nut_ups_name.text().strip(),
+            username=self.nut_username.text().strip(),
+            charge_low_percent=self.nut_charge.value(),
+            runtime_low_s=self.nut_runtime.value() * 60,
+        )
+        if nut.enabled:
+            problem = check_ups(nut, self.nut_password.text() or None)
+            if problem:
+                raise ChoiceError("sharing", f"NUT: {problem.rstrip('.')}")
+        return nut
 
     def apply(self) -> bool:
         try:
@@ -562,7 +686,9 @@ class PreferencesDialog(TaskDialog):
             return False
         self.error.setText("")
         self._base = settings
-        self._on_apply(settings, self.autostart.isChecked())
+        password = self.nut_password.text() or None
+        self.nut_password.clear()
+        self._on_apply(Chosen(settings, self.autostart.isChecked(), password))
         return True
 
     def _ok(self) -> None:

@@ -131,14 +131,15 @@ def _dialogs() -> str:
     gateway draw: the setup wizard (it reads this computer's networks) and Preferences."""
     import importlib
 
+    from pwtray.core import Passwords
     from pwtray.settings import SessionSecrets, Settings
     from pwtray.ui.preferences_dialog import PreferencesDialog
     from pwtray.ui.wizard import SetupWizard
 
     for name in ("connection_dialog", "mode_dialog", "network_dialog"):
         importlib.import_module(f"pwtray.ui.{name}")
-    wizard = SetupWizard(SessionSecrets(), on_done=lambda saved: None)
-    preferences = PreferencesDialog(Settings(), autostart=False, on_apply=lambda s, a: None)
+    wizard = SetupWizard(Passwords(SessionSecrets()), on_done=lambda saved: None)
+    preferences = PreferencesDialog(Settings(), autostart=False, on_apply=lambda chosen: None)
     drawn = [not w.grab().isNull() for w in (wizard, preferences)]
     proposal = wizard.find_page.range.text()
     for widget in (wizard, preferences):

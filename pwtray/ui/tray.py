@@ -148,7 +148,7 @@ class TrayController(QObject):
         menu.addAction("Refresh now", self._on_refresh)
         menu.addSeparator()
         for key, title in (("mode", "Operation mode and reserve…"),
-                           ("network", "Network info…"),
+                           ("network", "Gateway info…"),
                            ("connection", "Connection…"),
                            ("preferences", "Preferences…")):  # fmt: skip
             menu.addAction(title, functools.partial(self._run_action, key))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -47,7 +49,9 @@ from pwtray.core.words import (
     DEFAULT_UNITS,
     Units,
     action_label,
+    alert_label,
     estimate_lines,
+    grid_label,
     mode_label,
     node_details,
     run_result,
@@ -154,9 +158,12 @@ class StatusPanel(QWidget):
             v["grid"].setText("—")
         else:
             since = "" if grid_since is None else f" since {_time(grid_since, now)}"
-            v["grid"].setText(f"{s.grid.label}{since}")
+            v["grid"].setText(f"{grid_label(s.grid)}{since}")
         v["estimates"].setText("\n".join(estimate_lines(s)) or "Battery idle")
-        v["alerts"].setText(", ".join(s.alerts) if s.alerts else "None")
+        v["alerts"].setText(", ".join(alert_label(a) for a in s.alerts) if s.alerts else "None")
+        v["alerts"].setToolTip(  # the gateway's own codes, for a support request
+            f"As the gateway names them: {', '.join(s.alerts)}" if s.alerts else ""
+        )
 
     def show_today(self, today: DailyEnergy | None, units: Units) -> None:
         v = self.values
@@ -175,9 +182,18 @@ class StatusPanel(QWidget):
 
 
 class OutageLog(QWidget):
-    """Every outage in the history: start, end, duration, lowest charge, energy used."""
+    """Every outage in the history: start, end, duration, lowest charge, energy used, and who
+    recorded it (pwtray, or Tesla's cloud for one while pwtray was not running)."""
 
-    COLUMNS = ("Start", "End", "Duration", "Lowest charge", "Home used", "From Powerwall")
+    COLUMNS = (
+        "Start",
+        "End",
+        "Duration",
+        "Lowest charge",
+        "Home used",
+        "From Powerwall",
+        "Recorded by",
+    )
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -211,10 +227,16 @@ class OutageLog(QWidget):
                 "—" if o.lowest_soe is None else f"{o.lowest_soe:.0f} %",
                 units.energy(o.energy_used_wh),
                 units.energy(o.battery_supplied_wh),
+                "pwtray" if o.watched else "Tesla",
             )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if column >= 2:
+                if not o.watched:
+                    item.setToolTip(
+                        "pwtray was not running: Tesla's cloud told of this outage afterwards, "
+                        "without its readings"
+                    )
+                if 2 <= column < len(cells) - 1:
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
@@ -318,6 +340,7 @@ class MainWindow(QMainWindow):
         font.setPointSize(18)
         font.setBold(True)
         self.headline.setFont(font)
+        self.headline.setWordWrap(True)  # "Grid outage — running on Powerwall" at 18 pt
         self.headline.setAccessibleName("Battery and grid")
         self.flow = FlowDiagram()
         self.flow.set_units(units)
@@ -330,7 +353,14 @@ class MainWindow(QMainWindow):
         left.addWidget(self.headline)
         left.addWidget(self.flow, stretch=1)
         now_layout.addLayout(left, stretch=3)
-        now_layout.addWidget(self.panel, stretch=2)
+        panel_scroll = QScrollArea()  # a small window (or a big font) scrolls the numbers
+        panel_scroll.setWidget(self.panel)
+        panel_scroll.setWidgetResizable(True)
+        panel_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        panel_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        panel_scroll.viewport().setAutoFillBackground(False)  # the tab's own background
+        self.panel.setAutoFillBackground(False)
+        now_layout.addWidget(panel_scroll, stretch=2)
 
         self._history_view: HistoryView | None = None  # built when first shown (pyqtgraph)
         self._history_page = QWidget()

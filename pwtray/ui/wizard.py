@@ -29,9 +29,10 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from pwtray.core import Diagnosis, diagnose, spaced_fingerprint
+from pwtray.core import Diagnosis, Passwords, diagnose, spaced_fingerprint
+from pwtray.core.words import keyring_text
 from pwtray.gateway import DiscoveredGateway, discover, expand_range
-from pwtray.settings import Connection, SecretStore
+from pwtray.settings import Connection, KeyringProblem
 from pwtray.ui.connection_dialog import Saved, doctor_html
 from pwtray.ui.tasks import Tasks
 
@@ -74,17 +75,19 @@ class FindPage(QWizardPage):
         self.search_mode.setChecked(True)
         self.range = QLineEdit(search_range)
         self.range.setAccessibleName("Addresses to search")
+        self.range.textEdited.connect(self._use_search)
         self.search_button = QPushButton("Searc&h")
         self.search_button.clicked.connect(self.search)
         self.found = QListWidget()
         self.found.setAccessibleName("Gateways found")
         self.found.itemSelectionChanged.connect(self.completeChanged)
+        self.found.itemSelectionChanged.connect(self._found_chosen)
         self.search_status = _label("Only the addresses above are asked, once each.")
         self.address_mode = QRadioButton("&Enter the gateway's address")
         self.address = QLineEdit()
         self.address.setPlaceholderText("192.168.1.50 or powerwall.local")
         self.address.setAccessibleName("Gateway address")
-        self.address.textChanged.connect(lambda: self.address_mode.setChecked(True))
+        self.address.textEdited.connect(lambda: self.address_mode.setChecked(True))
         self.address.textChanged.connect(self.completeChanged)
         self.search_mode.toggled.connect(self.completeChanged)
         row = QHBoxLayout()
@@ -98,12 +101,21 @@ class FindPage(QWizardPage):
         layout.addWidget(self.address_mode)
         layout.addWidget(self.address)
 
+    def _use_search(self) -> None:
+        self.search_mode.setChecked(True)
+
+    def _found_chosen(self) -> None:
+        """A gateway found is chosen (click or arrow keys): Next uses it, not the typed one."""
+        if self.found.selectedItems():
+            self._use_search()
+
     def search(self) -> None:
         try:
             addresses = expand_range(self.range.text())
         except ValueError as exc:
             self.search_status.setText(f"✖ {exc}. Write a range like 192.168.1.1-254.")
             return
+        self._use_search()  # what Next uses from now on: a gateway found, not the typed address
         self.found.clear()
         self.search_button.setEnabled(False)
         self.search_status.setText(f"Searching {len(addresses)} addresses…")
@@ -241,9 +253,8 @@ class LoginPage(QWizardPage):
         else:
             self.help.setText(
                 "Use the gateway's customer password: by default the last 5 characters of the "
-                "password printed on the label inside the gateway's door (or the one you set "
-                "in the Tesla app under Settings, Energy Gateway). It is stored in the system "
-                "keyring, never in a file."
+                "password printed on the label inside the gateway's door (or the password you "
+                "changed it to). It is stored in the system keyring, never in a file."
             )
         self.form.setRowVisible(self.email, not self.legacy)
 
@@ -278,33 +289,61 @@ class LoginPage(QWizardPage):
 
 
 class DonePage(QWizardPage):
-    def __init__(self, secrets: SecretStore, find: FindPage) -> None:
+    """The summary, and where the password will be kept.
+
+    Asking the keyring may show a prompt (create or unlock a keyring) that waits for the user:
+    the question runs in a worker thread, so the wizard and the tray stay responsive meanwhile,
+    and the answer (or the sentence saying why the password lasts this session only) is shown
+    when it comes.
+    """
+
+    def __init__(self, tasks: Tasks, passwords: Passwords, find: FindPage) -> None:
         super().__init__()
-        self.secrets = secrets
+        self.tasks = tasks
+        self.passwords = passwords
         self.find_page = find
+        self.keyring_checked = False
         self.setTitle("Ready")
         self.summary = _label("")
+        self.keyring = _label("")
+        self.keyring.setAccessibleName("Where the password is kept")
+        self.later = _label("To change any of this later, choose Connection… in the tray menu.")
         layout = QVBoxLayout(self)
+        layout.setSpacing(12)
         layout.addWidget(self.summary)
+        layout.addWidget(self.keyring)
+        layout.addWidget(self.later)
         layout.addStretch(1)
 
     def initializePage(self) -> None:
-        self.secrets.get(self.find_page.chosen())  # finds out whether the keyring can be used
-        keyring = (
-            f"\n\n⚠ {self.secrets.problem}" if self.secrets.problem
-            else "\n\nThe password goes to the system keyring."
-        )  # fmt: skip
+        host = self.find_page.chosen()
         self.summary.setText(
-            f"pwtray will watch the gateway at {self.find_page.chosen()}: the tray icon shows the "
-            "charge and the grid, and you are told when the grid goes down and comes back."
-            f"{keyring}\n\nChange any of this later under Settings in the tray menu."
+            f"pwtray will watch the gateway at {host}: the tray icon shows the charge and the "
+            "grid, and you are told when the grid goes down and comes back."
         )
+        self.keyring_checked = False
+        self.keyring.setText(
+            "Asking the system keyring where the password can be kept… (it may ask you to "
+            "unlock it, or to create one)"
+        )
+        self.tasks.start(self.passwords.get(host), self._keyring_answered, self._keyring_failed)
+
+    def _keyring_answered(self, _stored: str | None) -> None:
+        problem = self.passwords.problem
+        self.keyring.setText(
+            keyring_text(problem) if problem is None else f"⚠ {keyring_text(problem)}"
+        )
+        self.keyring_checked = True
+
+    def _keyring_failed(self, error: Exception) -> None:
+        self.keyring.setText(f"⚠ {keyring_text(KeyringProblem.FAILED)}")
+        self.keyring_checked = True
 
 
 class SetupWizard(QWizard):
     def __init__(
         self,
-        secrets: SecretStore,
+        passwords: Passwords,
         *,
         on_done: Callable[[Saved], None],
         search_range: str | None = None,
@@ -314,12 +353,12 @@ class SetupWizard(QWizard):
         self.setWindowTitle("pwtray — Set up")
         self.setMinimumSize(620, 480)
         self.tasks = Tasks()
-        self.secrets = secrets
+        self.passwords = passwords
         self._on_done = on_done
         self.find_page = FindPage(self.tasks, search_range or proposed_range())
         self.cert_page = CertificatePage(self.tasks, self.find_page)
         self.login_page = LoginPage(self.tasks, self.find_page, self.cert_page)
-        self.done_page = DonePage(secrets, self.find_page)
+        self.done_page = DonePage(self.tasks, passwords, self.find_page)
         for page in (self.find_page, self.cert_page, self.login_page, self.done_page):
             self.addPage(page)
 
@@ -328,8 +367,7 @@ class SetupWizard(QWizard):
         host = self.find_page.chosen()
         if d is None or not d.fingerprint or not self.login_page.logged_in:
             return
-        password = self.login_page.password.text()
-        self.secrets.set(host, password)
+        password = self.login_page.password.text()  # the core stores it, off the GUI thread
         connection = Connection(host=host, email=self.login_page.email.text().strip(),
                                 fingerprint=d.fingerprint)  # fmt: skip
         self.tasks.cancel()

@@ -16,9 +16,20 @@ import pytest
 
 from pwtray.core import CliOptions, Core, Phase, Trigger
 from pwtray.monitor import Connectivity
-from pwtray.settings import Action, Actions, Connection, SessionSecrets, Settings, Shutdown, save
+from pwtray.settings import (
+    Action,
+    Actions,
+    Connection,
+    KeyringProblem,
+    KeyringSecrets,
+    SessionSecrets,
+    Settings,
+    Shutdown,
+    save,
+)
 from pwtray.simulator import Simulator
 from tests.conftest import PASSWORD
+from tests.keyrings import PromptingKeyring, using
 from tests.waiting import until
 
 
@@ -209,3 +220,34 @@ async def test_the_demo_starts_with_a_week_of_history() -> None:
         assert live.soe_percent == pytest.approx(last.soe, abs=1.0)  # the live site goes on
     finally:
         await core.close()
+
+
+async def test_the_keyring_is_asked_only_when_unlocking_and_never_blocks_the_loop(
+    tmp_path: Path, sim: Simulator
+) -> None:
+    """The tray app starts the core without the keyring, puts its icon up, then unlocks: a
+    keyring prompt waiting for the user leaves the event loop (and the tray) running."""
+    settings_path = tmp_path / "settings.toml"
+    save(Settings(connection=Connection(host=sim.address, fingerprint=sim.fingerprint)),
+         settings_path)  # fmt: skip
+    backend = PromptingKeyring()
+    with using(backend):
+        core = await Core.start(CliOptions(), settings_path=settings_path,
+                                data_folder=tmp_path / "data", log_folder=tmp_path / "log",
+                                secrets=KeyringSecrets(), unlock=False)  # fmt: skip
+        try:
+            assert backend.calls == 0
+            unlocking = asyncio.ensure_future(core.unlock())
+            # This coroutine runs while the prompt is open: the loop is not blocked by it.
+            await until(backend.waiting.is_set, 10, "the keyring's prompt")
+            await asyncio.sleep(0.2)
+            assert not unlocking.done()  # still waiting for the user
+            backend.cancel()
+            await unlocking
+            assert core.passwords.problem is KeyringProblem.NO_DEFAULT
+            core.site.start()
+            await until(lambda: core.site.snapshot.connectivity is Connectivity.AUTH_REQUIRED,
+                        15, "login needed")  # fmt: skip
+            assert backend.calls == 1
+        finally:
+            await core.close()

@@ -114,3 +114,18 @@ async def test_old_firmware_shows_every_section_it_offers(sim_factory: SimFactor
     assert {t: s.error for t, s in sections.items() if s.error} == {}
     assert dict(sections["Networks"].rows)["Connected to Tesla"] == "not reported"
     assert dict(sections["Firmware and updates"].rows)["Firmware"] == "1.15.0"
+
+
+async def test_plain_http_to_a_1x_gateway_is_checked_and_said_to_be_unencrypted(
+    sim_factory: SimFactory,
+) -> None:
+    sim = sim_factory(firmware="1.15.0", plain_http=True)
+    result = await diagnose(sim.http_url, fingerprint=None, password=None)
+    checks = {c.name: c for c in result.checks}
+    assert checks["Reachable"].ok
+    assert checks["Certificate"].ok is None
+    assert "Not encrypted" in checks["Certificate"].detail
+    assert "in the clear" in checks["Certificate"].detail
+    assert checks["Gateway"].ok  # it went on to ask what answers, over plain HTTP
+    assert result.firmware == "1.15.0"
+    assert sim.tls_handshakes == 0

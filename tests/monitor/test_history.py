@@ -102,6 +102,31 @@ def test_queries_are_bounded_for_any_span(tmp_path: Path) -> None:
     history.close()
 
 
+def test_the_readings_not_yet_rolled_up_are_in_every_range(tmp_path: Path) -> None:
+    """A history four minutes old (its minutes not rolled up yet) shows at the 24-hour and the
+    12-month range alike, and an older one shows up to the last reading, not minutes short."""
+    clock = Clock(START + 240)
+    history = store(tmp_path, clock)
+    fill(history, START, clock.now, 5)
+    history.maintain()
+    assert history.first_reading() == START
+    for span in (DAY, 365 * DAY):
+        points = history.series(clock.now - span, clock.now, max_points=200)
+        assert points, span
+        assert points[0].ts >= START
+        assert points[-1].ts > clock.now - span / 200 - 5  # the last bucket holds the last reading
+    clock.now = START + 3 * DAY
+    fill(history, START + 240, clock.now, 5)
+    history.maintain()
+    day = history.series(clock.now - DAY, clock.now, max_points=1441)  # buckets of 60 s
+    assert day[-1].ts >= clock.now - 60  # the minutes after the last rollup are there too
+    assert len(day) == 1440  # one point a minute: nothing counted twice at the seam
+    export = history.series(clock.now - 600, clock.now, max_points=None)
+    assert [p.ts for p in export] == sorted({p.ts for p in export})
+    assert export[-1].ts == clock.now - 5
+    history.close()
+
+
 def test_energy_per_day_is_the_difference_of_the_counters(tmp_path: Path) -> None:
     clock = Clock(START + 3 * DAY)
     history = store(tmp_path, clock)
@@ -186,8 +211,8 @@ def test_the_outage_log(tmp_path: Path) -> None:
     out = io.StringIO()
     assert history.export_outages_csv(out) == 1
     assert out.getvalue().splitlines() == [
-        "start,end,duration_min,lowest_soe_percent,home_kwh,battery_kwh",
-        "2026-03-01T00:00:00+00:00,2026-03-01T01:00:00+00:00,60.0,64,1.700,1.600",
+        "start,end,duration_min,lowest_soe_percent,home_kwh,battery_kwh,source",
+        "2026-03-01T00:00:00+00:00,2026-03-01T01:00:00+00:00,60.0,64,1.700,1.600,watched",
     ]
     history.close()
 

@@ -1,115 +1,96 @@
-"""The password in a real Secret Service (gnome-keyring on a private D-Bus session bus)."""
+"""The password in a real Secret Service (gnome-keyring on a private D-Bus session bus), and what
+happens when its real prompts (gcr-prompter on a private Xvfb) are cancelled: one prompt, one
+clear reason, the session-only fallback."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import keyring
 import pytest
-import secretstorage
-from jeepney.bus_messages import message_bus
-from jeepney.io.blocking import open_dbus_connection
-from jeepney.wrappers import DBusErrorResponse
-from keyring.backends import SecretService
-from secretstorage.collection import Collection
 
-from pwtray.settings import KeyringSecrets
-from tests.waiting import wait_until
+from pwtray.settings import KeyringProblem, KeyringSecrets
+from tests.secretservice import collect_leaked_connections, secret_service, x_display
 
 SECRET = "Zq8-x"
-SESSION_CONF = Path("/usr/share/dbus-1/session.conf")
-SECRETS_NAME = "org.freedesktop.secrets"
 
 
-def _private_bus_config(folder: Path) -> Path:
-    """A session bus that activates nothing: only the daemon this test starts may answer.
-
-    With the standard service folders, the first Secret Service call made before our daemon
-    owns its name would start a second gnome-keyring by D-Bus activation — one with a locked,
-    password-less login keyring — and the test would wait for a prompt nobody answers.
-    """
-    config = folder / "session.conf"
-    text = SESSION_CONF.read_text().replace("<standard_session_servicedirs />", "")
-    config.write_text(text)
-    return config
+def without_a_prompt(call: Callable[[], object]) -> None:
+    """``call()`` returns on its own: a second prompt would wait for a user who never comes."""
+    worker = threading.Thread(target=call, daemon=True)  # ends when the daemons stop, if stuck
+    worker.start()
+    worker.join(20)
+    assert not worker.is_alive(), "the keyring asked again: a second prompt is waiting"
 
 
-@pytest.fixture
-def secret_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A session bus and an unlocked gnome-keyring whose files live in ``tmp_path``."""
-    for tool in ("dbus-daemon", "gnome-keyring-daemon"):
-        if shutil.which(tool) is None:
-            pytest.fail(f"{tool} is not installed: run 'sudo scripts/install-system-packages'")
-    runtime = tmp_path / "run"
-    runtime.mkdir(mode=0o700)
-    config = _private_bus_config(tmp_path)
-    bus = subprocess.Popen(
-        ["dbus-daemon", f"--config-file={config}", "--nofork", "--print-address=1"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    assert bus.stdout is not None
-    address = bus.stdout.readline().strip()
-    bus.stdout.close()
-    env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": address, "HOME": str(tmp_path),
-           "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_RUNTIME_DIR": str(runtime)}  # fmt: skip
-    daemon = subprocess.Popen(
-        ["gnome-keyring-daemon", "--foreground", "--components=secrets", "--unlock"],
-        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env=env, text=True,
-    )  # fmt: skip
-    previous = keyring.get_keyring()
-    try:  # the daemons go whatever happens below, a failed wait included
-        assert daemon.stdin is not None
-        daemon.stdin.write("login-keyring-password")
-        daemon.stdin.close()
-        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
-        # First the daemon's bus name (asked of the bus itself, which starts nothing), then its
-        # unlocked login keyring as the default collection. Asking keyring sooner makes
-        # secretstorage create a collection, which waits for a prompt that never comes here.
-        wait_until(lambda: _name_has_owner(address), 30, "gnome-keyring's bus name")
-        wait_until(_default_collection_unlocked, 30, "gnome-keyring to unlock its login keyring")
-        keyring.set_keyring(SecretService.Keyring())  # type: ignore[no-untyped-call]
-        yield tmp_path / "data"
-    finally:
-        keyring.set_keyring(previous)
-        daemon.terminate()
-        daemon.wait(10)
-        bus.terminate()
-        bus.wait(10)
+# keyring leaves the D-Bus connection of a call whose prompt was cancelled to the garbage
+# collector (see collect_leaked_connections); only that socket's warning is let through.
+pytestmark = pytest.mark.filterwarnings(r"ignore:unclosed <socket\.socket .*raddr=/tmp/dbus-")
+
+
+@pytest.fixture(autouse=True)
+def _leaked_connections() -> Iterator[None]:
+    yield
+    collect_leaked_connections()
+
+
+@pytest.fixture(scope="module")
+def display() -> Iterator[str]:
+    with x_display() as name:
+        yield name
 
 
 def test_the_password_lives_in_the_secret_service_and_nowhere_in_clear(
-    secret_service: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    secrets = KeyringSecrets()
-    secrets.set("127.0.0.10", SECRET)
-    assert secrets.persistent
-    assert KeyringSecrets().get("127.0.0.10") == SECRET  # a new run finds it
-    files = [p for p in secret_service.rglob("*") if p.is_file()]
-    assert files  # the keyring was written to disk …
-    assert all(SECRET.encode() not in p.read_bytes() for p in files)  # … encrypted
-    secrets.delete("127.0.0.10")
-    assert KeyringSecrets().get("127.0.0.10") is None
+    with secret_service(tmp_path, monkeypatch, login_password="login-keyring-password") as service:
+        secrets = KeyringSecrets()
+        secrets.set("127.0.0.10", SECRET)
+        assert secrets.persistent
+        assert KeyringSecrets().get("127.0.0.10") == SECRET  # a new run finds it
+        files = [p for p in service.data.rglob("*") if p.is_file()]
+        assert files  # the keyring was written to disk …
+        assert all(SECRET.encode() not in p.read_bytes() for p in files)  # … encrypted
+        secrets.delete("127.0.0.10")
+        assert KeyringSecrets().get("127.0.0.10") is None
 
 
-def _name_has_owner(address: str) -> bool:
-    with open_dbus_connection(address) as connection:
-        reply = connection.send_and_get_reply(message_bus.NameHasOwner(SECRETS_NAME), timeout=5)
-    return bool(reply.body[0])
+def test_no_default_keyring_and_a_cancelled_create_prompt_asks_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, display: str
+) -> None:
+    """gnome-keyring installed, no login keyring: the first use shows "Choose password for new
+    keyring"; the user cancels; pwtray says why and never shows that prompt again this run."""
+    with secret_service(tmp_path, monkeypatch, login_password=None, display=display) as service:
+        secrets = KeyringSecrets()
+        answer: list[str | None] = []
+        asking = threading.Thread(target=lambda: answer.append(secrets.get("127.0.0.10")))
+        asking.start()  # the prompt waits for the user: pwtray asks from a worker thread
+        service.cancel_prompt()
+        asking.join(30)
+        assert answer == [None]
+        assert secrets.problem is KeyringProblem.NO_DEFAULT
+        without_a_prompt(lambda: secrets.set("127.0.0.10", SECRET))
+        without_a_prompt(lambda: secrets.set("127.0.0.11", "other"))
+        assert service.prompts() == []
+        assert secrets.get("127.0.0.10") == SECRET  # kept for this session
+        assert not list(service.data.rglob("*.keyring"))  # nothing written
 
 
-def _default_collection_unlocked() -> bool:
-    try:
-        connection = secretstorage.dbus_init()
-    except secretstorage.exceptions.SecretServiceNotAvailableException:
-        return False
-    try:
-        return not Collection(connection).is_locked()  # the "default" alias, never created
-    except (secretstorage.exceptions.SecretStorageException, DBusErrorResponse):
-        return False
-    finally:
-        connection.close()
+def test_a_locked_keyring_whose_unlock_prompt_is_cancelled_asks_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, display: str
+) -> None:
+    with secret_service(tmp_path, monkeypatch, login_password="login-keyring-password"):
+        KeyringSecrets().set("127.0.0.10", SECRET)  # an earlier run stored it
+    with secret_service(tmp_path, monkeypatch, login_password=None, display=display) as service:
+        secrets = KeyringSecrets()
+        answer: list[str | None] = []
+        asking = threading.Thread(target=lambda: answer.append(secrets.get("127.0.0.10")))
+        asking.start()
+        service.cancel_prompt()  # "Authentication required: the login keyring did not get
+        asking.join(30)  # unlocked when you logged into your computer" — Cancel
+        assert answer == [None]
+        assert secrets.problem is KeyringProblem.LOCKED
+        without_a_prompt(lambda: secrets.set("127.0.0.10", "typed again"))
+        assert service.prompts() == []
+        assert secrets.get("127.0.0.10") == "typed again"

@@ -72,7 +72,9 @@ def test_current_firmware_refusal_is_explained_and_nothing_pretends(
         await until(lambda: dialog.outcome.text().startswith("✖"), what="the refusal")
         text = dialog.outcome.text()
         assert "Not changed" in text
-        assert "use the Tesla app" in text
+        assert "change them in the Tesla app" in text
+        assert "/api/" not in text  # the endpoint only in the details (the tooltip)
+        assert "operation" in dialog.outcome.toolTip()
         await until(lambda: dialog.spin.value() == 20, what="the settings read again")
         assert dialog.current.text().startswith("Now: Self-powered, backup reserve 20 %")
         dialog.grab().save(str(ARTIFACTS / "dialog-mode-refused.png"))

@@ -1,4 +1,4 @@
-"""The Network info dialog against the simulator: every section, and a section that fails."""
+"""The Gateway info dialog against the simulator: every section, and a section that fails."""
 
 from __future__ import annotations
 
@@ -39,8 +39,20 @@ def test_every_section_loads_and_a_failing_one_says_so(
         assert "passed" in labels(dialog, "Connectivity tests")
         ARTIFACTS.mkdir(exist_ok=True)
         dialog.grab().save(str(ARTIFACTS / "dialog-network.png"))
+        assert "up to date" in " ".join(labels(dialog, "Firmware and updates"))
+        dialog.pages.setCurrentIndex(1)  # System
+        assert labels(dialog, "Installer")  # every System section filled too
+        assert any(t == "yes" for t in labels(dialog, "Tesla connection"))
+        dialog.grab().save(str(ARTIFACTS / "dialog-gateway-system.png"))
         dialog.copy()
-        assert "[Powerwalls]\nPowerwall 1: serial " in QApplication.clipboard().text()
+        copied = QApplication.clipboard().text()
+        assert "[Powerwalls]\nPowerwall 1: serial " in copied
+        assert "[Alerts and faults]\n" in copied
+        shown = dialog.text()  # the gateway's codes, said in words
+        assert "Wi-Fi HomeWiFi" in shown
+        assert "security WPA2 Personal" in shown
+        for code in ("EthType", "WifiType", "GsmType", "_Personal", "NOT ", "FAILED", "/api/"):
+            assert code not in shown, code
         # The gateway starts failing one endpoint: that section says so, the rest stay.
         sim.set_fault("malformed-json", paths="/api/site_info", rate=1.0)
         dialog.refresh_button.click()

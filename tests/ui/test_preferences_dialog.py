@@ -19,6 +19,7 @@ from pwtray.simulator import Simulator
 from pwtray.ui.preferences_dialog import (
     PAGES,
     TITLE_BAR_PX,
+    Chosen,
     PreferencesDialog,
     parse_thresholds,
 )
@@ -33,7 +34,9 @@ def test_choices_become_settings_that_survive_a_restart(
 ) -> None:
     applied: list[tuple[Settings, bool]] = []
     dialog = PreferencesDialog(
-        Settings(), autostart=False, on_apply=lambda s, a: applied.append((s, a))
+        Settings(),
+        autostart=False,
+        on_apply=lambda c: applied.append((c.settings, c.start_at_login)),
     )
     qtbot.addWidget(dialog)
     dialog.show()
@@ -60,7 +63,9 @@ def test_choices_become_settings_that_survive_a_restart(
 
 def test_a_bad_threshold_is_explained_and_nothing_applied(qapp: QApplication, qtbot: QtBot) -> None:
     applied: list[object] = []
-    dialog = PreferencesDialog(Settings(), autostart=False, on_apply=lambda s, a: applied.append(s))
+    dialog = PreferencesDialog(
+        Settings(), autostart=False, on_apply=lambda c: applied.append(c.settings)
+    )
     qtbot.addWidget(dialog)
     dialog.thresholds.setText("50, lots")
     assert not dialog.apply()
@@ -82,7 +87,7 @@ def test_pause_acts_at_once_and_is_not_a_saved_setting(qapp: QApplication, qtbot
 
     applied: list[Settings] = []
     dialog = PreferencesDialog(
-        Settings(), autostart=False, on_apply=lambda s, a: applied.append(s), pause=pause
+        Settings(), autostart=False, on_apply=lambda c: applied.append(c.settings), pause=pause
     )
     qtbot.addWidget(dialog)
     assert dialog.pause_state.text() == "on"
@@ -99,7 +104,7 @@ def test_actions_and_shutdown_become_settings(
 ) -> None:
     base = Settings(actions=Actions(gateway_stopped=Action(command=["/opt/x y/z", "-q"])))
     applied: list[Settings] = []
-    dialog = PreferencesDialog(base, autostart=False, on_apply=lambda s, a: applied.append(s))
+    dialog = PreferencesDialog(base, autostart=False, on_apply=lambda c: applied.append(c.settings))
     qtbot.addWidget(dialog)
     rows = dialog.action_rows
     assert rows[Trigger.GATEWAY_STOPPED].command.text() == "'/opt/x y/z' -q"  # as a shell says it
@@ -158,7 +163,9 @@ def test_a_choice_that_cannot_be_used_is_explained_on_its_page(
     page: str,
 ) -> None:
     applied: list[Settings] = []
-    dialog = PreferencesDialog(Settings(), autostart=False, on_apply=lambda s, a: applied.append(s))
+    dialog = PreferencesDialog(
+        Settings(), autostart=False, on_apply=lambda c: applied.append(c.settings)
+    )
     qtbot.addWidget(dialog)
     change(dialog)
     assert not dialog.apply()
@@ -170,7 +177,7 @@ def test_a_choice_that_cannot_be_used_is_explained_on_its_page(
 def test_preferences_fit_a_1280_by_720_screen_with_the_buttons_in_view(
     qapp: QApplication, qtbot: QtBot
 ) -> None:
-    dialog = PreferencesDialog(Settings(), autostart=False, on_apply=lambda s, a: None)
+    dialog = PreferencesDialog(Settings(), autostart=False, on_apply=lambda c: None)
     qtbot.addWidget(dialog)
     panel_px = 32
     size = dialog.fit_to(QRect(0, 0, 1280, 720 - panel_px))
@@ -194,7 +201,7 @@ def test_preferences_fit_a_1280_by_720_screen_with_the_buttons_in_view(
 def test_on_a_small_screen_the_pages_scroll_and_the_buttons_stay(
     qapp: QApplication, qtbot: QtBot
 ) -> None:
-    dialog = PreferencesDialog(Settings(), autostart=False, on_apply=lambda s, a: None)
+    dialog = PreferencesDialog(Settings(), autostart=False, on_apply=lambda c: None)
     qtbot.addWidget(dialog)
     size = dialog.fit_to(QRect(0, 0, 800, 480))
     assert size.height() + TITLE_BAR_PX <= 480
@@ -221,7 +228,7 @@ def test_the_test_button_runs_the_command_as_typed_and_shows_the_result(
     dialog = PreferencesDialog(
         Settings(),
         autostart=False,
-        on_apply=lambda s, a: applied.append(s),
+        on_apply=lambda c: applied.append(c.settings),
         test_action=service.test,
     )
     qtbot.addWidget(dialog)
@@ -251,3 +258,64 @@ def test_the_test_button_runs_the_command_as_typed_and_shows_the_result(
     assert missing.result.property("failed") is True
     assert applied == []  # testing is not applying
     assert [r.test for r in service.runs] == [True, True]
+
+
+@pytest.mark.parametrize(
+    ("listen", "clients", "user", "password", "said"),
+    [
+        ("0.0.0.0:3493", "", "monuser", "", "with no allowed clients"),
+        ("127.0.0.1:99999", "", "monuser", "", "the port must be a number from 1 to 65535"),
+        ("0.0.0.0:3493", "nas.local", "monuser", "", "names are not accepted"),
+        ("127.0.0.1:3493", "", "mon user", "", "NUT user name"),
+        ("127.0.0.1:3493", "", "monuser", 'pass"word', "NUT password"),
+    ],
+)
+def test_nut_settings_that_cannot_serve_are_explained_on_the_sharing_page(
+    qapp: QApplication,
+    qtbot: QtBot,
+    listen: str,
+    clients: str,
+    user: str,
+    password: str,
+    said: str,
+) -> None:
+    applied: list[Settings] = []
+    dialog = PreferencesDialog(
+        Settings(), autostart=False, on_apply=lambda c: applied.append(c.settings)
+    )
+    qtbot.addWidget(dialog)
+    dialog.nut_enabled.setChecked(True)
+    dialog.nut_listen.setText(listen)
+    dialog.nut_clients.setText(clients)
+    dialog.nut_username.setText(user)
+    dialog.nut_password.setText(password)
+    assert not dialog.apply()
+    assert applied == []
+    assert said in dialog.error.text()
+    assert dialog.pages.currentIndex() == PAGES.index("sharing")
+    assert 'pass"word' not in dialog.error.text()  # a password is never repeated on screen
+
+
+def test_sharing_with_the_network_lists_the_clients_and_keeps_the_password_apart(
+    qapp: QApplication, qtbot: QtBot
+) -> None:
+    chosen: list[Chosen] = []
+    dialog = PreferencesDialog(Settings(), autostart=False, on_apply=chosen.append)
+    qtbot.addWidget(dialog)
+    dialog.nut_enabled.setChecked(True)
+    dialog.nut_listen.setText("0.0.0.0:3493")
+    dialog.nut_clients.setText("192.168.1.20, 192.168.1.0/24  fd00::/64")
+    dialog.nut_ups_name.setText("ups")
+    dialog.nut_charge.setValue(20)
+    dialog.nut_runtime.setValue(15)
+    dialog.nut_password.setText("s3cret")
+    assert dialog.apply()
+    ((choice),) = chosen
+    nut = choice.settings.nut
+    assert nut.enabled
+    assert nut.allowed_clients == ["192.168.1.20", "192.168.1.0/24", "fd00::/64"]
+    assert (nut.ups_name, nut.charge_low_percent, nut.runtime_low_s) == ("ups", 20.0, 900.0)
+    assert choice.nut_password == "s3cret"
+    assert "MONITOR ups@<this computer> 1 monuser" in dialog.nut_example.text()
+    dialog.apply()  # applied again without typing: the stored password is kept
+    assert chosen[-1].nut_password is None

@@ -138,7 +138,7 @@ def test_the_menu(tray: TrayController) -> None:
         "Pause notifications",
         "Refresh now",
         "Operation mode and reserve…",
-        "Network info…",
+        "Gateway info…",
         "Connection…",
         "Preferences…",
         "About pwtray",
@@ -154,7 +154,7 @@ def test_menu_entries_open_what_the_app_gave_them(tray: TrayController) -> None:
     by_text = {a.text(): a for a in tray.menu.actions()}
     by_text["Operation mode and reserve…"].trigger()
     by_text["Preferences…"].trigger()
-    by_text["Network info…"].trigger()  # nothing given: nothing happens, nothing breaks
+    by_text["Gateway info…"].trigger()  # nothing given: nothing happens, nothing breaks
     assert opened == ["mode", "preferences"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from pwtray.core.words import Units
 from pwtray.gateway import GridState
 from pwtray.monitor import Connectivity, HistoryStore, Snapshot
 from pwtray.ui.flow import FlowDiagram, Node
-from pwtray.ui.history_view import MAX_POINTS
+from pwtray.ui.history_view import MAX_POINTS, tick_labels
 from pwtray.ui.spans import Span
 from pwtray.ui.window import MainWindow
 from tests.ui.sitehistory import SimTime, simulate
@@ -102,6 +103,28 @@ def test_a_window_opened_during_an_outage_says_since_when(
         "ongoing",
         "2 h 00 min so far",
     ]
+    history.close()
+
+
+def test_an_outage_told_by_the_cloud_is_marked_as_recorded_by_tesla(
+    qapp: QApplication, qtbot: QtBot, tmp_path: Path
+) -> None:
+    clock = SimTime(NOW - 86_400)
+    history = HistoryStore(tmp_path / "h.sqlite", clock=clock)
+    last = simulate(history, clock, END, days=1, outages=((2.0, 0.5),))
+    assert history.add_unwatched_outage(NOW - 80_000, NOW - 79_000)  # while pwtray was off
+    win = MainWindow(history, clock=lambda: NOW, state_file=tmp_path / "w.ini")
+    qtbot.addWidget(win)
+    win.show_snapshot(last, NOW)
+    win.tabs.setCurrentIndex(2)
+    table = win.outage_log.table
+    recorded_by = table.columnCount() - 1
+    by = [table.item(row, recorded_by).text() for row in range(table.rowCount())]  # type: ignore[union-attr]
+    assert by == ["pwtray", "Tesla"]  # newest first
+    told = table.item(1, 3)
+    assert told is not None
+    assert told.text() == "—"  # no readings of it
+    assert "pwtray was not running" in told.toolTip()
     history.close()
 
 
@@ -334,3 +357,56 @@ def test_screenshots(qapp: QApplication, qtbot: QtBot, tmp_path: Path, dark: boo
 
 def _centre(diagram: FlowDiagram, node: Node) -> QPoint:
     return diagram.node_centres()[node].toPoint()
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_the_first_look_at_a_history_minutes_old(qapp: QApplication, qtbot: QtBot,
+                                                 tmp_path: Path, dark: bool) -> None:  # fmt: skip
+    """What a new user sees on History after twenty minutes (the demo's first look): all of
+    it, across the whole width, up to now; plain units; three plots with one left edge."""
+    end = dt.datetime(2026, 7, 14, 10, 30).astimezone()
+    now = end.timestamp()
+    clock = SimTime(now - 1200)
+    history = HistoryStore(tmp_path / "h.sqlite", clock=clock)
+    simulate(history, clock, end, days=20 / 1440, step_s=5.0)  # the poller's fast reads
+    win = MainWindow(history, clock=lambda: now, state_file=tmp_path / "w.ini")
+    qtbot.addWidget(win)
+    if dark:
+        win.setPalette(_dark(qapp))
+    win.resize(1280, 720)
+    win.tabs.setCurrentIndex(1)
+    show(qtbot, win)
+    QApplication.processEvents()
+    view = win.history_view
+    shown = view.shown
+    assert shown is not None
+    assert shown.fitted
+    assert (shown.start, shown.end) == (history.first_reading(), now)
+    assert shown.end - shown.start == pytest.approx(1200, abs=10)
+    assert view.empty_label.text().startswith("pwtray has been recording since 10:10")
+    xs, _ = view.curves["load_w"].getData()
+    assert len(xs) == shown.points > 200  # every 5-second reading of the 20 minutes
+    assert xs[-1] >= now - 10  # the last readings, not yet rolled up, are drawn
+    (left, right), _ = view.power_plot.vb.viewRange()
+    assert (left, right) == (pytest.approx(shown.start), pytest.approx(now))  # ends at now
+    plots = (view.power_plot, view.soe_plot, view.energy_plot)
+    assert len({round(p.vb.sceneBoundingRect().left()) for p in plots}) == 1  # aligned
+    (today,) = history.daily_energy(end.date(), end.date())
+    assert today.home_wh < 1000  # energy below 1 kWh: once drawn as "kWh (x0.001)"
+    for plot, unit in zip(plots, ("kW", "%", "kWh"), strict=True):
+        axis = plot.getAxis("left")
+        assert re.sub("<[^>]+>", "", axis.labelString()).strip() == unit  # no "(x0.001)"
+        ticks = axis.tickStrings([0.0, 0.25, 0.5], 1.0, 0.25)
+        assert ticks == ["0", "0.25", "0.50"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    theme = "dark" if dark else "light"
+    assert win.grab().save(str(ARTIFACTS / f"window-history-first-look-{theme}.png"))
+    win.close()
+    history.close()
+
+
+def test_tick_labels_are_plain_numbers() -> None:
+    assert tick_labels([-2000.0, 0.0, 2000.0, 12000.0], 2000.0) == [
+        "\u22122\u2009000", "0", "2\u2009000", "12\u2009000"]  # fmt: skip
+    assert tick_labels([0.0, 0.5, 1.0], 0.5) == ["0", "0.5", "1.0"]
+    assert tick_labels([0.001, 0.002], 0.001) == ["0.001", "0.002"]
