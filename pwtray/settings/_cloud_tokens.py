@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import logging
-
-import keyring
-from keyring.errors import KeyringError, KeyringLocked, NoKeyringError, PasswordDeleteError
+from typing import TYPE_CHECKING
 
 from pwtray.settings._secrets import SERVICE
+
+if TYPE_CHECKING:  # keyring itself is imported on first use (see pwtray.settings._secrets)
+    from keyring.errors import KeyringError
 
 log = logging.getLogger(__name__)
 ACCOUNT = "tesla-cloud"
@@ -66,6 +67,9 @@ class KeyringTokenStore:
         self._set(self._access_key, json.dumps({"token": token, "use_until": use_until}))
 
     def clear(self) -> None:
+        import keyring
+        from keyring.errors import KeyringError, PasswordDeleteError
+
         for key in (self._refresh_key, self._access_key):
             self._session.pop(key, None)
             try:
@@ -78,6 +82,9 @@ class KeyringTokenStore:
     def _get(self, key: str) -> str | None:
         if key in self._session:
             return self._session[key]
+        import keyring
+        from keyring.errors import KeyringError
+
         try:
             return keyring.get_password(self.service, key)
         except KeyringError as exc:
@@ -87,6 +94,9 @@ class KeyringTokenStore:
 
     def _set(self, key: str, value: str) -> bool:
         """True if the keyring holds it now; otherwise it is kept for this session."""
+        import keyring
+        from keyring.errors import KeyringError
+
         try:
             keyring.set_password(self.service, key, value)
         except KeyringError as exc:
@@ -106,6 +116,8 @@ class KeyringTokenStore:
 
 
 def _reason(exc: KeyringError) -> str:
+    from keyring.errors import KeyringLocked, NoKeyringError
+
     if isinstance(exc, KeyringLocked):
         return "the system keyring is locked"
     if isinstance(exc, NoKeyringError):

@@ -8,6 +8,10 @@ At most one prompt per session: calls are serialised, and once the keyring faile
 was cancelled the store stops asking it. A password given in this session is then kept in memory
 only, never written anywhere, and ``problem`` says why (as a :class:`KeyringProblem`;
 ``pwtray.core.words`` says it in a sentence).
+
+``keyring`` is imported on the first call, in that worker thread: with its back-end (secretstorage,
+cryptography) it weighs 10 MB and 20 ms, none of it needed to put the tray icon up, and none of it
+at all when the password comes from ``PWTRAY_PASSWORD`` or the demo.
 """
 
 from __future__ import annotations
@@ -16,9 +20,6 @@ import enum
 import logging
 import threading
 from typing import Protocol
-
-import keyring
-from keyring.errors import InitError, KeyringLocked, NoKeyringError, PasswordDeleteError
 
 log = logging.getLogger(__name__)
 SERVICE = "pwtray"
@@ -74,6 +75,8 @@ class KeyringSecrets:
         with self._lock:
             if host in self._session or self.problem is not None:
                 return self._session.get(host)
+            import keyring
+
             try:
                 return keyring.get_password(self.service, host)
             except Exception as exc:  # noqa: BLE001 - a back-end may raise anything (see classify)
@@ -83,6 +86,8 @@ class KeyringSecrets:
     def set(self, host: str, password: str) -> None:
         with self._lock:
             if self.problem is None:
+                import keyring
+
                 try:
                     keyring.set_password(self.service, host, password)
                 except Exception as exc:  # noqa: BLE001 - a back-end may raise anything
@@ -97,6 +102,9 @@ class KeyringSecrets:
             self._session.pop(host, None)
             if self.problem is not None:
                 return
+            import keyring
+            from keyring.errors import PasswordDeleteError
+
             try:
                 keyring.delete_password(self.service, host)
             except PasswordDeleteError:
@@ -119,6 +127,8 @@ def classify(exc: BaseException) -> KeyringProblem:
     ``KeyringLocked`` when the unlock prompt was cancelled, and secretstorage's or jeepney's own
     exceptions (not ``KeyringError``) for a prompt cancelled later or a service that vanished.
     """
+    from keyring.errors import InitError, KeyringLocked, NoKeyringError
+
     dismissed = any(_is_prompt_dismissed(e) for e in _chain(exc))
     if isinstance(exc, NoKeyringError):
         return KeyringProblem.MISSING
