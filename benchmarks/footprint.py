@@ -116,9 +116,7 @@ def loadavg() -> str:
 
 
 # ---------------------------------------------------------------------- the apps
-def pwtray_specs(
-    base: Path, sim: SimProcess, bundle: Path | None, keyring: bool
-) -> list[AppSpec]:
+def pwtray_specs(base: Path, sim: SimProcess, bundle: Path | None, keyring: bool) -> list[AppSpec]:
     args = ("--host", sim.address, "--fingerprint", sim.fingerprint)
     specs = [("pwtray (venv)", (sys.executable, "-m", "pwtray.cli", *args))]
     if bundle is not None:
@@ -155,8 +153,9 @@ def peer_spec(folder: Path, base: Path, sim: SimProcess) -> AppSpec:
         f"[General]\naddress={sim.address}\nemail=bench@example.com\npassword={PASSWORD}\n"
     )
     # main.py finds its icons in ./res: it runs in its own folder
-    return AppSpec("PowerwallMonitor", (str(python), "main.py"),
-                   {"XDG_CONFIG_HOME": str(config)}, cwd=folder)  # fmt: skip
+    return AppSpec(
+        "PowerwallMonitor", (str(python), "main.py"), {"XDG_CONFIG_HOME": str(config)}, cwd=folder
+    )
 
 
 class Running:
@@ -185,9 +184,13 @@ def launch(desktop: RealDesktop, spec: AppSpec, log: Path) -> Running:
     with log.open("ab") as out:
         began = time.perf_counter()
         process = subprocess.Popen(
-            list(spec.command), env=env, cwd=spec.cwd, stdout=out, stderr=subprocess.STDOUT,
+            list(spec.command),
+            env=env,
+            cwd=spec.cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
     return Running(spec, process, began)
 
 
@@ -199,8 +202,9 @@ def wait_for(condition: Callable[[], object], within_s: float, what: str) -> Non
         time.sleep(0.005)
 
 
-def start_and_register(desktop: RealDesktop, bus: SessionBus, spec: AppSpec,
-                       log: Path) -> tuple[Running, float]:  # fmt: skip
+def start_and_register(
+    desktop: RealDesktop, bus: SessionBus, spec: AppSpec, log: Path
+) -> tuple[Running, float]:
     """Start the app; the seconds from its start to its tray item on the session bus."""
     app = launch(desktop, spec, log)
     item: tuple[str, str] | None = None
@@ -229,9 +233,13 @@ def unlocked_keyring(desktop: RealDesktop, address: str) -> Iterator[None]:
     it at login, holding the gateway's password the way pwtray stores it."""
     subprocess.run(
         ["gnome-keyring-daemon", "--daemonize", "--unlock", "--components=secrets"],
-        input="bench-login-password", env=desktop.env, capture_output=True, text=True,
-        timeout=30, check=True,
-    )  # fmt: skip
+        input="bench-login-password",
+        env=desktop.env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
     bus = desktop.bus()
 
     def owner() -> int | None:
@@ -245,18 +253,28 @@ def unlocked_keyring(desktop: RealDesktop, address: str) -> Iterator[None]:
         bus.close()
     try:
         subprocess.run(
-            [sys.executable, "-c", "import keyring, sys; "
-             "keyring.set_password('pwtray', sys.argv[1], sys.stdin.read())", address],
-            input=PASSWORD, env=desktop.env, text=True, timeout=30, check=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-c",
+                "import keyring, sys; "
+                "keyring.set_password('pwtray', sys.argv[1], sys.stdin.read())",
+                address,
+            ],
+            input=PASSWORD,
+            env=desktop.env,
+            text=True,
+            timeout=30,
+            check=True,
+        )
         yield
     finally:
         os.kill(pid, signal.SIGTERM)
 
 
 # ---------------------------------------------------------------------- one round
-def one_round(args: argparse.Namespace, base: Path, figures: dict[str, Figures],
-              report: Callable[[str], None]) -> None:  # fmt: skip
+def one_round(
+    args: argparse.Namespace, base: Path, figures: dict[str, Figures], report: Callable[[str], None]
+) -> None:
     with ExitStack() as stack:
         desktop = stack.enter_context(real_desktop(base / "desktop"))
         sim = stack.enter_context(simulator())
@@ -308,11 +326,15 @@ def table(figures: dict[str, Figures], args: argparse.Namespace) -> list[str]:
     ours = [name for name in names if name != peer]
     rows: list[tuple[str, Callable[[Figures], float], str, str]] = [
         ("start -> tray item", lambda f: statistics.median(f.starts), "s", "< 0.5 s"),
-        (f"RSS after {args.minutes:g} min", lambda f: statistics.median(f.rss_mb), "MB",
-         "< 100 / 80 MB"),
+        (
+            f"RSS after {args.minutes:g} min",
+            lambda f: statistics.median(f.rss_mb),
+            "MB",
+            "< 100 / 80 MB",
+        ),
         (f"PSS after {args.minutes:g} min", lambda f: statistics.median(f.pss_mb), "MB", ""),
         ("idle CPU (% of a core)", lambda f: statistics.median(f.cpu_percent), "%", "< 0.15 %"),
-    ]  # fmt: skip
+    ]
     heads = [*names, *(f"{name.split()[-1].strip('()')}/peer" for name in ours if peer)]
     lines = [f"{'figure':<26}" + "".join(f"{head:>18}" for head in heads) + f"{'goal':>16}"]
     for label, pick, unit, goal in rows:
@@ -320,29 +342,41 @@ def table(figures: dict[str, Figures], args: argparse.Namespace) -> list[str]:
         digits = 2 if unit in ("s", "%") else 1
         cells = [f"{values[name]:.{digits}f} {unit}" for name in names]
         if peer:
-            cells += [f"{values[name] / values[peer]:.2f}" if values[peer] else "-" for name in ours]
+            cells += [
+                f"{values[name] / values[peer]:.2f}" if values[peer] else "-" for name in ours
+            ]
         lines.append(f"{label:<26}" + "".join(f"{cell:>18}" for cell in cells) + f"{goal:>16}")
     spread = ", ".join(
         f"{name} {min(f.starts):.2f}-{max(f.starts):.2f} s" for name, f in figures.items()
     )
-    lines.append(f"start spread (min-max over {len(next(iter(figures.values())).starts)}): "
-                 f"{spread}")  # fmt: skip
+    lines.append(
+        f"start spread (min-max over {len(next(iter(figures.values())).starts)}): {spread}"
+    )
     if peer:
-        lines.append(f"polling: pwtray every 5 s (its default), PowerwallMonitor every "
-                     f"{PEER_POLL_S} s (fixed)")  # fmt: skip
+        lines.append(
+            f"polling: pwtray every 5 s (its default), PowerwallMonitor every "
+            f"{PEER_POLL_S} s (fixed)"
+        )
     return lines
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--minutes", type=float, default=1.0, help="RSS is read this long after "
-                        "each app's start (the documented run: 10)")  # fmt: skip
+    parser.add_argument(
+        "--minutes",
+        type=float,
+        default=1.0,
+        help="RSS is read this long after each app's start (the documented run: 10)",
+    )
     parser.add_argument("--starts", type=int, default=3, help="measured starts per app and round")
     parser.add_argument("--rounds", type=int, default=1, help="fresh desktops; medians reported")
     parser.add_argument("--bundle", type=Path, help="the PyInstaller bundle's pwtray executable")
     parser.add_argument("--peer", type=Path, help="a PowerwallMonitor checkout with .venv")
-    parser.add_argument("--keyring", action="store_true",
-                        help="the password from GNOME Keyring, not PWTRAY_PASSWORD")  # fmt: skip
+    parser.add_argument(
+        "--keyring",
+        action="store_true",
+        help="the password from GNOME Keyring, not PWTRAY_PASSWORD",
+    )
     parser.add_argument("--breakdown", action="store_true", help="print RSS by mapping")
     args = parser.parse_args(argv)
     if args.bundle is not None and not args.bundle.is_file():
@@ -353,11 +387,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="pwtray-footprint-") as folder:
         for number in range(args.rounds):
             one_round(args, Path(folder) / f"round-{number}", figures, print)
-    print(f"\nReal desktop (Xvfb + xfce4-panel Status Tray + dunst), gateway simulator in its "
-          f"own process; {args.rounds} round(s), {args.starts} start(s) each; "
-          f"{(time.time() - started) / 60:.0f} min")  # fmt: skip
-    print(f"load average before: {load_before}, after: {loadavg()} ({os.cpu_count()} CPUs); "
-          f"nice {os.nice(0)}; password from {'GNOME Keyring' if args.keyring else 'env'}")
+    print(
+        f"\nReal desktop (Xvfb + xfce4-panel Status Tray + dunst), gateway simulator in its "
+        f"own process; {args.rounds} round(s), {args.starts} start(s) each; "
+        f"{(time.time() - started) / 60:.0f} min"
+    )
+    print(
+        f"load average before: {load_before}, after: {loadavg()} ({os.cpu_count()} CPUs); "
+        f"nice {os.nice(0)}; password from {'GNOME Keyring' if args.keyring else 'env'}"
+    )
     print("\n".join(table(figures, args)))
 
 

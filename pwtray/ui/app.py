@@ -33,6 +33,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from pwtray.core import CliOptions, Core
 from pwtray.core.notify import Notifier
+from pwtray.settings import KeyringSecrets
 from pwtray.ui.bridge import Bridge
 from pwtray.ui.controller import Controller
 from pwtray.ui.tray import TrayController
@@ -238,7 +239,10 @@ async def _main(
     wake.start(250)
     wake.timeout.connect(lambda: None)
 
-    core = await Core.start(cli, settings_path=settings_path, unlock=False)
+    # On Linux the keyring's back-end (secretstorage, cryptography: 10 MB) would stay loaded for
+    # the one password read at start: a child process reads it instead.
+    secrets = None if sys.platform in ("win32", "darwin") else KeyringSecrets(separate_process=True)
+    core = await Core.start(cli, settings_path=settings_path, unlock=False, secrets=secrets)
     bridge = Bridge(core.site, core)
     tray: TrayController | None = None
     notifier = Notifier(lambda intent: tray.deliver(intent) if tray else None)
