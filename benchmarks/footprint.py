@@ -1,39 +1,40 @@
 """pwtray's footprint on the real desktop, beside PowerwallMonitor in the same session.
 
     PWTRAY_SHARED=../shared .venv/bin/python -m benchmarks.footprint [--minutes 1] [--starts 3]
-        [--rounds 1] [--bundle dist/pwtray/pwtray] [--peer DIR] [--keyring] [--breakdown]
+        [--rounds 1] [--bundle dist/pwtray/pwtray] [--peer DIR] [--password-env] [--breakdown]
 
-The documented run (issue 15's goals; about 35 minutes):
+The documented run (issue 15's goals; about 40 minutes):
 
     nice -n -5 .venv/bin/python -m benchmarks.footprint --minutes 10 --starts 5 --rounds 3 \\
-        --bundle dist/pwtray/pwtray --peer /tmp/peer
+        --bundle dist/pwtray/pwtray --peer /tmp/footprint/peer
 
 The real desktop (Xvfb, xfce4-panel's Status Tray, dunst: ``real-desktop.sh``), a ``pwtray-sim``
-gateway in its own process on loopback, and each app started as a user would, the window never
+gateway in its own process on loopback, and each app started as a user would, its window never
 opened:
 
-* pwtray from this venv (``python -m pwtray.cli``), with the desktop's environment as it is (no
-  ``QT_QPA_PLATFORMTHEME``: the choice of platform theme is pwtray's own);
-* the PyInstaller bundle, with ``--bundle PATH`` (``packaging/pwtray.spec``);
+* pwtray from this venv (``python -m pwtray.cli``) with the desktop's environment as it is (no
+  ``QT_QPA_PLATFORMTHEME``: the platform theme is pwtray's own choice), its gateway given with
+  ``--host``/``--fingerprint`` and its password in GNOME Keyring, which the session runs with its
+  login keyring unlocked, as PAM starts it at login (``--password-env``: in ``PWTRAY_PASSWORD``
+  instead, and no keyring);
+* the PyInstaller bundle, with ``--bundle PATH`` (``packaging/pwtray.spec``), the same way;
 * the peer, with ``--peer DIR``: a checkout of github.com/pallaire/PowerwallMonitor (another
   PySide6 Powerwall tray app) with a venv in ``DIR/.venv`` (``pip install requests
-  PySide6-Essentials``), configured through its own settings file for the simulator's address
-  and password. It polls every 60 s and cannot be told otherwise; pwtray polls every 5 s.
+  PySide6-Essentials``), given the simulator's address and password in its own settings file
+  (where it keeps them, password included). It polls every 60 s, fixed; pwtray every 5 s.
 
 Figures:
 
-* start -> tray item: process start to its StatusNotifierItem being in the watcher's
+* start -> tray item: from the process's start to its StatusNotifierItem being in the watcher's
   ``RegisteredStatusNotifierItems`` on the session bus and answering for its icon (what the
-  panel asks before it draws the item). The apps' starts interleave (pwtray, bundle, peer, pwtray, …), each app alone on the desktop, after one
-  unmeasured warm-up start of each (files in the page cache, history created);
-* then all the apps run together: RSS (``VmRSS``) and PSS (``smaps_rollup``) ``--minutes`` after
-  their start, and idle CPU (user + system, all threads) from 30 s after start to that moment.
+  panel asks before it draws it). Starts interleave (pwtray, bundle, peer, pwtray, …), each app
+  alone on the desktop, after one unmeasured warm-up start each (page cache, bytecode, history);
+* then the apps run together: RSS (``VmRSS``) and PSS (``smaps_rollup``) ``--minutes`` after
+  each one's start, and idle CPU (user + system, all threads) from 30 s after its start to then,
+  also per poll interval (pwtray's 5 s, the peer's 60 s).
 
-The apps run without ``PYTHONDONTWRITEBYTECODE`` (a user's session caches bytecode; the warm-up
-start writes it). With ``--rounds N`` every round is a fresh desktop and simulator; the table gives medians. The
-gateway's password reaches pwtray through ``PWTRAY_PASSWORD`` unless ``--keyring``: then the
-session runs GNOME Keyring (its login keyring unlocked, as PAM does at login), the password is
-stored there and pwtray reads it through the Secret Service, as an installed pwtray does. The
+The apps run without ``PYTHONDONTWRITEBYTECODE`` (a user's session caches bytecode). With
+``--rounds N`` each round is a fresh desktop and simulator and the table gives medians. The
 machine's load average is printed with the table: on a shared machine, read the ratios.
 """
 
@@ -42,6 +43,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -59,7 +61,8 @@ from tests.waiting import wait_until
 
 TICKS = os.sysconf("SC_CLK_TCK")
 SETTLE_S = 30.0  # after start: first polls, history opened, caches filled
-PEER_POLL_S = 60  # PowerwallMonitor's fixed interval (main.py: self.timer.start(60000))
+PWTRAY_POLL_S = 5.0  # pwtray's default fast interval (settings Polling.fast_s)
+PEER_POLL_S = 60.0  # PowerwallMonitor's fixed interval (main.py: self.timer.start(60000))
 
 
 @dataclass(frozen=True)
@@ -68,10 +71,12 @@ class AppSpec:
     command: tuple[str, ...]
     env: Mapping[str, str]
     cwd: Path | None = None
+    poll_s: float = PWTRAY_POLL_S
 
 
 @dataclass
 class Figures:
+    poll_s: float
     starts: list[float] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
     pss_mb: list[float] = field(default_factory=list)
@@ -116,9 +121,13 @@ def loadavg() -> str:
 
 
 # ---------------------------------------------------------------------- the apps
-def pwtray_specs(base: Path, sim: SimProcess, bundle: Path | None, keyring: bool) -> list[AppSpec]:
+def pwtray_specs(
+    base: Path, sim: SimProcess, bundle: Path | None, *, keyring: bool
+) -> list[AppSpec]:
     args = ("--host", sim.address, "--fingerprint", sim.fingerprint)
-    specs = [("pwtray (venv)", (sys.executable, "-m", "pwtray.cli", *args))]
+    specs: list[tuple[str, tuple[str, ...]]] = [
+        ("pwtray (venv)", (sys.executable, "-m", "pwtray.cli", *args))
+    ]
     if bundle is not None:
         specs.append(("pwtray (bundle)", (str(bundle.resolve()), *args)))
     result = []
@@ -153,9 +162,8 @@ def peer_spec(folder: Path, base: Path, sim: SimProcess) -> AppSpec:
         f"[General]\naddress={sim.address}\nemail=bench@example.com\npassword={PASSWORD}\n"
     )
     # main.py finds its icons in ./res: it runs in its own folder
-    return AppSpec(
-        "PowerwallMonitor", (str(python), "main.py"), {"XDG_CONFIG_HOME": str(config)}, cwd=folder
-    )
+    env = {"XDG_CONFIG_HOME": str(config)}
+    return AppSpec("PowerwallMonitor", (str(python), "main.py"), env, folder, PEER_POLL_S)
 
 
 class Running:
@@ -231,8 +239,13 @@ def start_and_register(
 def unlocked_keyring(desktop: RealDesktop, address: str) -> Iterator[None]:
     """GNOME Keyring in the desktop's session with its login keyring unlocked, as PAM starts
     it at login, holding the gateway's password the way pwtray stores it."""
+    daemon = shutil.which("gnome-keyring-daemon")
+    if daemon is None:
+        raise SystemExit(
+            "gnome-keyring-daemon is missing: apt install gnome-keyring, or use --password-env"
+        )
     subprocess.run(
-        ["gnome-keyring-daemon", "--daemonize", "--unlock", "--components=secrets"],
+        [daemon, "--daemonize", "--unlock", "--components=secrets"],
         input="bench-login-password",
         env=desktop.env,
         capture_output=True,
@@ -242,10 +255,10 @@ def unlocked_keyring(desktop: RealDesktop, address: str) -> Iterator[None]:
     )
     bus = desktop.bus()
 
-    def owner() -> int | None:
+    def owner() -> int:
         with contextlib.suppress(LookupError):
             return bus.owner_pid("org.freedesktop.secrets")
-        return None
+        return 0
 
     try:
         pid = wait_until(owner, 30, "GNOME Keyring on the session bus")
@@ -278,16 +291,16 @@ def one_round(
     with ExitStack() as stack:
         desktop = stack.enter_context(real_desktop(base / "desktop"))
         sim = stack.enter_context(simulator())
-        if args.keyring:
+        if not args.password_env:
             stack.enter_context(unlocked_keyring(desktop, sim.address))
-        specs = pwtray_specs(base, sim, args.bundle, args.keyring)
+        specs = pwtray_specs(base, sim, args.bundle, keyring=not args.password_env)
         if args.peer is not None:
             specs.append(peer_spec(args.peer, base, sim))
         bus = desktop.bus()
         stack.callback(bus.close)
         logs = {spec.name: base / f"{spec.name.replace(' ', '_')}.log" for spec in specs}
         for spec in specs:
-            figures.setdefault(spec.name, Figures())
+            figures.setdefault(spec.name, Figures(spec.poll_s))
         for attempt in range(args.starts + 1):  # the first is a warm-up
             for spec in specs:
                 app, seconds = start_and_register(desktop, bus, spec, logs[spec.name])
@@ -302,6 +315,12 @@ def one_round(
             running.append(app)
         settle = min(SETTLE_S, args.minutes * 60 / 4)
         time.sleep(max(0.0, running[-1].began + settle - time.perf_counter()))
+        for app in running:  # each one is monitoring: its tooltip gives the charge
+            item = bus.tray_item_of(app.pid)
+            title = "" if item is None else str(bus.item_property(item, "ToolTip")[2])
+            if "%" not in title:
+                log = logs[app.spec.name]
+                raise RuntimeError(f"{app.spec.name} shows no charge ({title!r}); its log: {log}")
         cpu0 = {app.spec.name: (cpu_seconds(app.pid), time.perf_counter()) for app in running}
         for app in running:
             time.sleep(max(0.0, app.began + args.minutes * 60 - time.perf_counter()))
@@ -320,6 +339,11 @@ def one_round(
 
 
 # ---------------------------------------------------------------------- the table
+def per_poll(figures: Figures) -> float:
+    """CPU milliseconds per poll interval: the app's whole idle work, whatever its interval."""
+    return statistics.median(figures.cpu_percent) / 100 * figures.poll_s * 1000
+
+
 def table(figures: dict[str, Figures], args: argparse.Namespace) -> list[str]:
     names = list(figures)
     peer = "PowerwallMonitor" if "PowerwallMonitor" in figures else None
@@ -334,6 +358,7 @@ def table(figures: dict[str, Figures], args: argparse.Namespace) -> list[str]:
         ),
         (f"PSS after {args.minutes:g} min", lambda f: statistics.median(f.pss_mb), "MB", ""),
         ("idle CPU (% of a core)", lambda f: statistics.median(f.cpu_percent), "%", "< 0.15 %"),
+        ("idle CPU per poll interval", per_poll, "ms", ""),
     ]
     heads = [*names, *(f"{name.split()[-1].strip('()')}/peer" for name in ours if peer)]
     lines = [f"{'figure':<26}" + "".join(f"{head:>18}" for head in heads) + f"{'goal':>16}"]
@@ -354,8 +379,8 @@ def table(figures: dict[str, Figures], args: argparse.Namespace) -> list[str]:
     )
     if peer:
         lines.append(
-            f"polling: pwtray every 5 s (its default), PowerwallMonitor every "
-            f"{PEER_POLL_S} s (fixed)"
+            f"polling: pwtray every {PWTRAY_POLL_S:g} s (its default), PowerwallMonitor every "
+            f"{PEER_POLL_S:g} s (fixed)"
         )
     return lines
 
@@ -373,9 +398,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--bundle", type=Path, help="the PyInstaller bundle's pwtray executable")
     parser.add_argument("--peer", type=Path, help="a PowerwallMonitor checkout with .venv")
     parser.add_argument(
-        "--keyring",
+        "--password-env",
         action="store_true",
-        help="the password from GNOME Keyring, not PWTRAY_PASSWORD",
+        help="pwtray's password in PWTRAY_PASSWORD (default: in GNOME Keyring)",
     )
     parser.add_argument("--breakdown", action="store_true", help="print RSS by mapping")
     args = parser.parse_args(argv)
@@ -394,7 +419,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     print(
         f"load average before: {load_before}, after: {loadavg()} ({os.cpu_count()} CPUs); "
-        f"nice {os.nice(0)}; password from {'GNOME Keyring' if args.keyring else 'env'}"
+        f"nice {os.nice(0)}; pwtray's password in "
+        f"{'PWTRAY_PASSWORD' if args.password_env else 'GNOME Keyring'}"
     )
     print("\n".join(table(figures, args)))
 
