@@ -41,23 +41,20 @@ machine's load average is printed with the table: on a shared machine, read the 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import shutil
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks._sim import PASSWORD, SimProcess, simulator
 from tests.desktop.realdesktop import RealDesktop, SessionBus, real_desktop
-from tests.waiting import wait_until
 
 TICKS = os.sysconf("SC_CLK_TCK")
 SETTLE_S = 30.0  # after start: first polls, history opened, caches filled
@@ -234,56 +231,6 @@ def start_and_register(
     return app, time.perf_counter() - app.began
 
 
-# ---------------------------------------------------------------------- the keyring
-@contextmanager
-def unlocked_keyring(desktop: RealDesktop, address: str) -> Iterator[None]:
-    """GNOME Keyring in the desktop's session with its login keyring unlocked, as PAM starts
-    it at login, holding the gateway's password the way pwtray stores it."""
-    daemon = shutil.which("gnome-keyring-daemon")
-    if daemon is None:
-        raise SystemExit(
-            "gnome-keyring-daemon is missing: apt install gnome-keyring, or use --password-env"
-        )
-    subprocess.run(
-        [daemon, "--daemonize", "--unlock", "--components=secrets"],
-        input="bench-login-password",
-        env=desktop.env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    bus = desktop.bus()
-
-    def owner() -> int:
-        with contextlib.suppress(LookupError):
-            return bus.owner_pid("org.freedesktop.secrets")
-        return 0
-
-    try:
-        pid = wait_until(owner, 30, "GNOME Keyring on the session bus")
-    finally:
-        bus.close()
-    try:
-        subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import keyring, sys; "
-                "keyring.set_password('pwtray', sys.argv[1], sys.stdin.read())",
-                address,
-            ],
-            input=PASSWORD,
-            env=desktop.env,
-            text=True,
-            timeout=30,
-            check=True,
-        )
-        yield
-    finally:
-        os.kill(pid, signal.SIGTERM)
-
-
 # ---------------------------------------------------------------------- one round
 def one_round(
     args: argparse.Namespace, base: Path, figures: dict[str, Figures], report: Callable[[str], None]
@@ -291,8 +238,9 @@ def one_round(
     with ExitStack() as stack:
         desktop = stack.enter_context(real_desktop(base / "desktop"))
         sim = stack.enter_context(simulator())
-        if not args.password_env:
-            stack.enter_context(unlocked_keyring(desktop, sim.address))
+        if not args.password_env:  # as an installed pwtray keeps it
+            stack.enter_context(desktop.unlocked_keyring())
+            desktop.store_password("pwtray", sim.address, PASSWORD)
         specs = pwtray_specs(base, sim, args.bundle, keyring=not args.password_env)
         if args.peer is not None:
             specs.append(peer_spec(args.peer, base, sim))

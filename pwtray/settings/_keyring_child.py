@@ -6,8 +6,9 @@ instead — ``python -m pwtray.settings._keyring_child``, or the bundle's own ex
 ``--keyring-child`` — which makes one keyring call and exits.
 
 The child reads one request as JSON on stdin (``{"call": "get" | "set" | "delete", "service",
-"account", "password"}``), makes the call with keyring (a prompt it shows waits for the user) and
-writes one JSON answer on stdout: ``{"password": …}`` for a get, ``{}`` for a set or a delete,
+"account", "password"}``, or ``{"call": "backend"}`` for the self-test), makes the call with
+keyring (a prompt it shows waits for the user) and writes one JSON answer on stdout:
+``{"password": …}`` for a get, ``{"backend": …}``, ``{}`` for a set or a delete,
 ``{"problem": <KeyringProblem value>, "error": <exception type>}`` when the keyring failed.
 Secrets travel only through those two pipes: never in arguments, the environment, a file or an
 error message.
@@ -24,7 +25,7 @@ from typing import Any
 from pwtray.settings._secrets import KeyringChildError, KeyringProblem, classify
 
 CHILD_FLAG = "--keyring-child"  # packaging/pwtray_main.py runs main() when given this
-CALLS = ("get", "set", "delete")
+CALLS = ("get", "set", "delete", "backend")
 REQUEST_LIMIT = ANSWER_LIMIT = 64 * 1024  # bytes; a password or a token is far smaller
 # A prompt waits for the user ("unlock the login keyring"): long enough for a person, not forever.
 TIMEOUT_S = 15 * 60
@@ -51,6 +52,10 @@ class ChildKeyring:
 
     def delete(self, service: str, account: str) -> None:
         self._call({"call": "delete", "service": service, "account": account})
+
+    def backend(self) -> str:
+        """The keyring back-end the child would use (for the self-test)."""
+        return str(self._call({"call": "backend"}).get("backend"))
 
     @staticmethod
     def _call(request: dict[str, str]) -> dict[str, Any]:
@@ -90,10 +95,17 @@ def _answer(output: bytes) -> dict[str, Any] | None:
 def serve(request: dict[str, Any]) -> dict[str, Any]:
     """Make the call ``request`` asks for; the answer the child writes."""
     import keyring
-    from keyring.errors import PasswordDeleteError
+    from keyring.backends import fail
+    from keyring.errors import NoKeyringError, PasswordDeleteError
 
-    call, service, account = request["call"], request["service"], request["account"]
+    call = request["call"]
     try:
+        if call == "backend":
+            backend = keyring.get_keyring()
+            if isinstance(backend, fail.Keyring):
+                raise NoKeyringError("no recommended back-end")
+            return {"backend": f"{type(backend).__module__}.{type(backend).__name__}"}
+        service, account = request["service"], request["account"]
         if call == "get":
             return {"password": keyring.get_password(service, account)}
         if call == "set":
@@ -114,7 +126,10 @@ def main() -> int:
             len(data) <= REQUEST_LIMIT
             and isinstance(request, dict)
             and request.get("call") in CALLS
-            and all(isinstance(request.get(key), str) for key in ("service", "account"))
+            and (
+                request["call"] == "backend"
+                or all(isinstance(request.get(key), str) for key in ("service", "account"))
+            )
             and (request["call"] != "set" or isinstance(request.get("password"), str))
         )
     except ValueError:

@@ -15,6 +15,7 @@ import pytest
 
 from pwtray.settings import KeyringProblem, KeyringSecrets
 from pwtray.settings import _keyring_child as child
+from pwtray.settings._secrets import KeyringChildError
 from tests.secretservice import collect_leaked_connections, secret_service, x_display
 from tests.settings.test_secret_service import without_a_prompt
 
@@ -36,6 +37,7 @@ def test_the_password_goes_through_a_child_and_the_backend_never_loads_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with secret_service(tmp_path, monkeypatch, login_password=LOGIN) as service:
+        assert child.ChildKeyring().backend() == "keyring.backends.SecretService.Keyring"
         secrets = KeyringSecrets(separate_process=True)
         secrets.set("127.0.0.10", SECRET)
         assert secrets.persistent
@@ -89,6 +91,18 @@ def test_a_prompt_cancelled_in_the_child_is_said_once_as_in_process(
         assert service.prompts() == []
         assert secrets.get("127.0.0.10") == SECRET  # kept for this session
         assert not list(service.data.rglob("*.keyring"))
+
+
+def test_without_a_secret_service_the_child_says_there_is_no_keyring(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)  # a session without a bus
+    with pytest.raises(KeyringChildError) as raised:
+        child.ChildKeyring().backend()
+    assert raised.value.problem is KeyringProblem.MISSING
+    secrets = KeyringSecrets(separate_process=True)
+    assert secrets.get("127.0.0.10") is None
+    assert secrets.problem is KeyringProblem.MISSING
 
 
 def test_a_child_that_gives_no_answer_means_a_failed_keyring_and_the_session_fallback(
