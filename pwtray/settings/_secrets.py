@@ -8,17 +8,24 @@ At most one prompt per session: calls are serialised, and once the keyring faile
 was cancelled the store stops asking it. A password given in this session is then kept in memory
 only, never written anywhere, and ``problem`` says why (as a :class:`KeyringProblem`;
 ``pwtray.core.words`` says it in a sentence).
+
+``keyring`` is imported on the first call, in that worker thread, and none of it at all when the
+password comes from ``PWTRAY_PASSWORD`` or the demo. The tray app on Linux goes further
+(``separate_process=True``): there keyring's Secret Service back-end brings secretstorage and
+cryptography (10 MB that would stay for the one password read at start), so each call is made by
+a short-lived child process (:mod:`pwtray.settings._keyring_child`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 import threading
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import keyring
-from keyring.errors import InitError, KeyringLocked, NoKeyringError, PasswordDeleteError
+if TYPE_CHECKING:
+    from pwtray.settings._keyring_child import ChildKeyring
 
 log = logging.getLogger(__name__)
 SERVICE = "pwtray"
@@ -44,6 +51,16 @@ def nut_account(username: str) -> str:
     return NUT_ACCOUNT_PREFIX + username
 
 
+class KeyringChildError(Exception):
+    """A keyring call a child process made failed: ``problem`` says why, ``error`` names the
+    exception type there (never its message, which might quote a secret)."""
+
+    def __init__(self, problem: KeyringProblem, error: str) -> None:
+        super().__init__(f"{problem.value} ({error})")
+        self.problem = problem
+        self.error = error
+
+
 class SecretStore(Protocol):
     problem: KeyringProblem | None
 
@@ -58,13 +75,20 @@ class KeyringSecrets:
     """The system keyring (Secret Service, KWallet, Windows Credential Manager, macOS Keychain).
 
     Blocking (a call may wait for the user to answer a prompt): call it from a worker thread.
+    ``separate_process``: each call is made by a child process, so that the keyring's back-end
+    never loads into this one (the tray app on Linux).
     """
 
-    def __init__(self, service: str = SERVICE) -> None:
+    def __init__(self, service: str = SERVICE, *, separate_process: bool = False) -> None:
         self.service = service
         self.problem: KeyringProblem | None = None
         self._session: dict[str, str] = {}
         self._lock = threading.Lock()  # a second call waits for the first one's prompt
+        self._child: ChildKeyring | None = None
+        if separate_process:
+            from pwtray.settings._keyring_child import ChildKeyring
+
+            self._child = ChildKeyring()
 
     @property
     def persistent(self) -> bool:
@@ -75,7 +99,7 @@ class KeyringSecrets:
             if host in self._session or self.problem is not None:
                 return self._session.get(host)
             try:
-                return keyring.get_password(self.service, host)
+                return self._get(host)
             except Exception as exc:  # noqa: BLE001 - a back-end may raise anything (see classify)
                 self._give_up(exc)
                 return None
@@ -84,7 +108,7 @@ class KeyringSecrets:
         with self._lock:
             if self.problem is None:
                 try:
-                    keyring.set_password(self.service, host, password)
+                    self._set(host, password)
                 except Exception as exc:  # noqa: BLE001 - a back-end may raise anything
                     self._give_up(exc)
                 else:
@@ -98,17 +122,43 @@ class KeyringSecrets:
             if self.problem is not None:
                 return
             try:
-                keyring.delete_password(self.service, host)
-            except PasswordDeleteError:
-                pass  # nothing stored
+                self._delete(host)
             except Exception as exc:  # noqa: BLE001 - a back-end may raise anything
                 self._give_up(exc)
+
+    # The keyring's own calls, here or in a child process; they raise what the back-end raised.
+    def _get(self, host: str) -> str | None:
+        if self._child is not None:
+            return self._child.get(self.service, host)
+        import keyring
+
+        return keyring.get_password(self.service, host)
+
+    def _set(self, host: str, password: str) -> None:
+        if self._child is not None:
+            self._child.set(self.service, host, password)
+            return
+        import keyring
+
+        keyring.set_password(self.service, host, password)
+
+    def _delete(self, host: str) -> None:
+        """Nothing stored is not a failure."""
+        if self._child is not None:
+            self._child.delete(self.service, host)
+            return
+        import keyring
+        from keyring.errors import PasswordDeleteError
+
+        with contextlib.suppress(PasswordDeleteError):  # nothing stored: nothing to do
+            keyring.delete_password(self.service, host)
 
     def _give_up(self, exc: Exception) -> None:
         self.problem = classify(exc)
         # The kind and the exception's type only: never a message that might quote a secret.
+        error = exc.error if isinstance(exc, KeyringChildError) else type(exc).__name__
         log.warning("keyring unusable (%s, %s): passwords are kept for this session only",
-                    self.problem.value, type(exc).__name__)  # fmt: skip
+                    self.problem.value, error)  # fmt: skip
 
 
 def classify(exc: BaseException) -> KeyringProblem:
@@ -118,7 +168,12 @@ def classify(exc: BaseException) -> KeyringProblem:
     ``PromptDismissedException`` when the user cancels creating the default keyring,
     ``KeyringLocked`` when the unlock prompt was cancelled, and secretstorage's or jeepney's own
     exceptions (not ``KeyringError``) for a prompt cancelled later or a service that vanished.
+    A child process's failure (:mod:`pwtray.settings._keyring_child`) carries its own answer.
     """
+    if isinstance(exc, KeyringChildError):
+        return exc.problem
+    from keyring.errors import InitError, KeyringLocked, NoKeyringError
+
     dismissed = any(_is_prompt_dismissed(e) for e in _chain(exc))
     if isinstance(exc, NoKeyringError):
         return KeyringProblem.MISSING

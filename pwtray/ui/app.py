@@ -1,6 +1,9 @@
 """Application bootstrap: QApplication + qasync, the single instance, the tray's start-up and a
 clean shutdown. Everything else — settings, sites, commands, the demo — is the core's.
 
+On desktops where Qt would load its GTK3 platform theme, pwtray asks for Qt's own GNOME theme
+instead (unless the user set ``QT_QPA_PLATFORMTHEME``): see :func:`qt_arguments`.
+
 Quit goes through an ``asyncio.Event`` (menu or SIGTERM/SIGINT): the main coroutine then closes
 the core (polling, clients, history) and returns — no "event loop stopped before Future
 completed".
@@ -16,6 +19,8 @@ import signal
 import stat
 import sys
 import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +33,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from pwtray.core import CliOptions, Core
 from pwtray.core.notify import Notifier
+from pwtray.settings import KeyringSecrets
 from pwtray.ui.bridge import Bridge
 from pwtray.ui.controller import Controller
 from pwtray.ui.tray import TrayController
@@ -43,6 +49,30 @@ NO_TRAY = (
     "pwtray shows its window instead of an icon; closing the window quits pwtray. "
     "Notifications still arrive. On GNOME, the AppIndicator extension adds a tray."
 )
+
+# The desktops on which Qt loads its GTK3 platform theme (qgenericunixthemes.cpp, Qt 6): that
+# theme loads GTK 3 itself (+19 MB resident and +50 ms before the tray icon, on Xfce), for
+# dialogs a tray app seldom shows; Qt's own GNOME theme is what Qt falls back to there.
+GTK_DESKTOPS = frozenset({"GNOME", "X-CINNAMON", "PANTHEON", "UNITY", "MATE", "XFCE", "LXDE"})
+
+
+def qt_arguments(
+    argv: Sequence[str], environ: Mapping[str, str], platform: str = sys.platform
+) -> list[str]:
+    """QApplication's command line: on a GTK-based desktop, Qt's built-in GNOME platform theme
+    (the portal's light or dark preference, Fusion, no GTK) unless the user chose a theme with
+    ``QT_QPA_PLATFORMTHEME`` (``gtk3`` brings back GTK's fonts, colours and file chooser).
+
+    An argument rather than the variable, so that programs pwtray starts (the user's actions)
+    do not inherit it.
+    """
+    program = list(argv[:1]) or ["pwtray"]
+    if platform in ("win32", "darwin") or environ.get("QT_QPA_PLATFORMTHEME"):
+        return program
+    desktops = environ.get("XDG_CURRENT_DESKTOP", "").upper().split(":")
+    if GTK_DESKTOPS.intersection(desktops):
+        return [*program, "-platformtheme", "gnome"]
+    return program
 
 
 class InstanceError(RuntimeError):
@@ -133,7 +163,10 @@ def run_app(cli: CliOptions, *, settings_path: Path | None = None) -> int:
         print(f"pwtray: {problem}", file=sys.stderr)
         return EXIT_NO_DESKTOP
     existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    if isinstance(existing, QApplication):
+        app = existing
+    else:
+        app = QApplication(qt_arguments(sys.argv, os.environ))
     app.setApplicationName("pwtray")
     app.setDesktopFileName(DESKTOP_ENTRY)
     app.setWindowIcon(_app_icon())
@@ -193,6 +226,9 @@ async def _main(
 ) -> int:
     quit_event = asyncio.Event()
     loop = asyncio.get_running_loop()
+    # Worker threads (keyring, history, name lookups) as work needs them: qasync's own default
+    # executor starts ten QThreads at the first call and keeps them all.
+    loop.set_default_executor(ThreadPoolExecutor(thread_name_prefix="pwtray-worker"))
 
     def request_quit(*_: object) -> None:
         loop.call_soon_threadsafe(quit_event.set)
@@ -203,7 +239,10 @@ async def _main(
     wake.start(250)
     wake.timeout.connect(lambda: None)
 
-    core = await Core.start(cli, settings_path=settings_path, unlock=False)
+    # On Linux the keyring's back-end (secretstorage, cryptography: 10 MB) would stay loaded for
+    # the one password read at start: a child process reads it instead.
+    secrets = None if sys.platform in ("win32", "darwin") else KeyringSecrets(separate_process=True)
+    core = await Core.start(cli, settings_path=settings_path, unlock=False, secrets=secrets)
     bridge = Bridge(core.site, core)
     tray: TrayController | None = None
     notifier = Notifier(lambda intent: tray.deliver(intent) if tray else None)

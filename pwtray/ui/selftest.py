@@ -196,6 +196,21 @@ def _https() -> str:
 
 
 def _keyring() -> str:
+    if sys.platform in ("win32", "darwin"):
+        return _keyring_here()
+    # On Linux the tray app asks a child process (pwtray.settings._keyring_child): so does this.
+    from pwtray.settings._keyring_child import ChildKeyring
+    from pwtray.settings._secrets import KeyringChildError
+
+    try:
+        return f"{ChildKeyring().backend()} (in a child process)"
+    except KeyringChildError as exc:
+        raise RuntimeError(
+            f"no usable keyring ({exc}): passwords would be kept for the session only"
+        ) from None
+
+
+def _keyring_here() -> str:
     import keyring
     from keyring.backends import fail
 

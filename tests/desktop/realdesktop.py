@@ -15,7 +15,9 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,6 +164,8 @@ def _free_display() -> str:
     raise DesktopUnavailableError("no free X display number between :60 and :199")
 
 
+# The login keyring's password in a desktop's GNOME Keyring (its files are in the desktop's folder)
+LOGIN_KEYRING_PASSWORD = "desktop-login"
 DUNSTRC = Path("/etc/xdg/dunst/dunstrc")  # Debian's dunst configuration
 # dunst offers a notification's actions in a menu it shows with dmenu; this stand-in "chooses" the
 # entry a test names, and keeps what dunst listed.
@@ -199,12 +203,19 @@ class SessionBus:
         _, items = self._call(watcher, "Get", "ss", what)
         for item in items:
             bus_name, _, path = item.partition("/")
-            owner = self._connection.send_and_get_reply(
-                message_bus.GetConnectionUnixProcessID(bus_name), timeout=5
-            )
-            if owner.header.message_type is not MessageType.error and owner.body[0] == pid:
-                return bus_name, "/" + (path or "StatusNotifierItem")
+            with contextlib.suppress(LookupError):  # an item whose app has just gone
+                if self.owner_pid(bus_name) == pid:
+                    return bus_name, "/" + (path or "StatusNotifierItem")
         return None
+
+    def owner_pid(self, bus_name: str) -> int:
+        """The process that owns ``bus_name`` on this bus."""
+        reply = self._connection.send_and_get_reply(
+            message_bus.GetConnectionUnixProcessID(bus_name), timeout=5
+        )
+        if reply.header.message_type is MessageType.error:
+            raise LookupError(f"no process owns {bus_name}: {reply.body}")
+        return int(reply.body[0])
 
     def item_property(self, item: tuple[str, str], name: str) -> Any:
         bus_name, path = item
@@ -333,6 +344,55 @@ class RealDesktop:
 
     def bus(self) -> SessionBus:
         return SessionBus(self.env["DBUS_SESSION_BUS_ADDRESS"])
+
+    @contextlib.contextmanager
+    def unlocked_keyring(self, login_password: str = LOGIN_KEYRING_PASSWORD) -> Iterator[None]:
+        """GNOME Keyring in this session, its login keyring unlocked as PAM does at login (the
+        keyring files live in this desktop's HOME); stopped at the end."""
+        daemon = shutil.which("gnome-keyring-daemon")
+        if daemon is None:
+            raise DesktopUnavailableError(
+                "gnome-keyring-daemon is missing: run 'sudo scripts/install-system-packages'"
+            )
+        subprocess.run(
+            [daemon, "--daemonize", "--unlock", "--components=secrets"],
+            input=login_password,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+        bus = self.bus()
+
+        def owner() -> int:
+            with contextlib.suppress(LookupError):
+                return bus.owner_pid("org.freedesktop.secrets")
+            return 0
+
+        try:
+            pid = wait_until(owner, 30, "GNOME Keyring on the session bus")
+        finally:
+            bus.close()
+        try:
+            yield
+        finally:
+            os.kill(pid, signal.SIGTERM)
+
+    def store_password(self, service: str, account: str, password: str) -> None:
+        """Put a password in this session's keyring as keyring (and so pwtray) stores it."""
+        script = (
+            "import keyring, sys; keyring.set_password(sys.argv[1], sys.argv[2], sys.stdin.read())"
+        )
+        subprocess.run(
+            [sys.executable, "-c", script, service, account],
+            input=password,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
 
     def dunstctl(self, *args: str) -> str:
         return self.run(["dunstctl", *args]).strip()
