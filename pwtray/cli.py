@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from pwtray import __version__
 from pwtray.core import CliOptions, StatusReading, read_status
-from pwtray.core.words import explain, grid_label, mode_label
+from pwtray.core.words import explain, grid_label, mode_label, reserve_not_changed
 from pwtray.gateway import (
     AuthenticationError,
     CertificateChangedError,
@@ -496,7 +496,13 @@ def _add_set_command(commands: Any) -> None:
 
 def set_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from pwtray.cloud import CloudError, SignInRequiredError
-    from pwtray.core import ChangeRefusedError, NoCloudAccountError, NotSetUpError, Via
+    from pwtray.core import (
+        ChangeRefusedError,
+        NoCloudAccountError,
+        NotSetUpError,
+        ReserveNotChangedError,
+        Via,
+    )
 
     try:
         fingerprint = normalize_fingerprint(args.fingerprint) if args.fingerprint else None
@@ -536,6 +542,9 @@ def set_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except SignInRequiredError as exc:
         print(f"pwtray set: {exc}", file=err)
         return EXIT_AUTH
+    except ReserveNotChangedError as exc:
+        print(f"pwtray set: {reserve_not_changed(exc)}", file=err)
+        return EXIT_CLOUD
     except CloudError as exc:
         print(f"pwtray set: {exc}", file=err)
         return EXIT_CLOUD

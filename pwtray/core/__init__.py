@@ -25,7 +25,12 @@ from pwtray.core._actions import (
     join_command,
     split_command,
 )
-from pwtray.core._cloud import CloudAccount, CloudService, NoCloudAccountError
+from pwtray.core._cloud import (
+    CloudAccount,
+    CloudService,
+    NoCloudAccountError,
+    ReserveNotChangedError,
+)
 from pwtray.core._cloud_tokens import CloudTokens
 from pwtray.core._commands import Applied, ChangeRefusedError, Commands, OperationView, Via
 from pwtray.core._config import CliOptions, Config, Gateway, effective
@@ -90,6 +95,7 @@ __all__ = [
     "PowerBackend",
     "PowerError",
     "Reason",
+    "ReserveNotChangedError",
     "RunLog",
     "Section",
     "ShutdownConfig",

@@ -21,6 +21,7 @@ from pwtray.cloud import (
     DEFAULT_AUTH_URL,
     DEFAULT_CLOUD_URL,
     BackupEvent,
+    CloudError,
     CloudSettings,
     CommandResult,
     EnergySite,
@@ -66,6 +67,19 @@ def cloud_account(settings: Settings, cli: CliOptions) -> CloudAccount | None:
 
 class NoCloudAccountError(Exception):
     """A change only the cloud can make, and no Tesla account is connected."""
+
+
+class ReserveNotChangedError(CloudError):
+    """Tesla's cloud took the operation mode, then did not change the backup reserve: the site
+    has the mode asked for with its old reserve. ``result`` is what the cloud reported after
+    the mode change; ``error`` why the reserve did not follow."""
+
+    def __init__(self, result: CommandResult, error: CloudError) -> None:
+        super().__init__(
+            f"Tesla's cloud took the operation mode but did not change the backup reserve: {error}"
+        )
+        self.result = result
+        self.error = error
 
 
 MODES = {
@@ -162,9 +176,12 @@ class CloudService:
         if wanted is None:
             raise ValueError(f"the Tesla cloud does not offer the mode {mode.value}")
         result = await client.set_mode(wanted)
-        if mode is not OperationMode.BACKUP:  # backup-only keeps its reserve at 100 %
-            result = await client.set_reserve(cloud_reserve(reserve_percent))
-        return result
+        if mode is OperationMode.BACKUP:  # backup-only keeps its reserve at 100 %
+            return result
+        try:
+            return await client.set_reserve(cloud_reserve(reserve_percent))
+        except CloudError as error:  # half applied: say so, never "not changed"
+            raise ReserveNotChangedError(result, error) from error
 
     async def read_settings_if_connected(self) -> CloudSettings | None:
         """The site's settings as Tesla reports them (one request), or None: no account."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pwtray.cloud import CloudError, ExportRule
 from pwtray.core._account import AccountState, AccountStatus, SiteChoiceNeeded
 from pwtray.core._actions import ActionRun, Outcome, Trigger
-from pwtray.core._cloud import NoCloudAccountError
+from pwtray.core._cloud import NoCloudAccountError, ReserveNotChangedError
 from pwtray.core._codes import readable as readable  # said here, kept in a leaf module
 from pwtray.core._ups import UpsState
 from pwtray.gateway import GatewayError, GridState, OperationMode
@@ -215,6 +215,15 @@ def explain(problem: BaseException | None) -> str:
     if isinstance(problem, NoCloudAccountError):
         return NO_CLOUD_ACCOUNT
     return INTERNAL_ERROR
+
+
+def reserve_not_changed(error: ReserveNotChangedError) -> str:
+    """A change through the cloud that was half made: the mode taken, the reserve not."""
+    now = error.result.settings
+    return (
+        f"The backup reserve was not changed: {explain(error.error)} Tesla's cloud did take the "
+        f"mode, {mode_label(now.mode)}; the reserve stays {percent_tenths(now.reserve_percent)}."
+    )
 
 
 def percent_tenths(value: float) -> str:

@@ -40,6 +40,7 @@ from pwtray.core import (
     Commands,
     NoCloudAccountError,
     OperationView,
+    ReserveNotChangedError,
     Via,
 )
 from pwtray.core.words import (
@@ -56,6 +57,7 @@ from pwtray.core.words import (
     grid_label,
     mode_label,
     percent_tenths,
+    reserve_not_changed,
 )
 from pwtray.gateway import GatewayError, GridState, Operation, OperationMode, app_to_api
 from pwtray.ui.tasks import TaskDialog
@@ -531,6 +533,8 @@ class ModeReserveDialog(TaskDialog):
         elif isinstance(error, GatewayError):
             self.outcome.setToolTip(explain(error))
             text = f"✖ {explain(error)} The settings above are read again from the gateway."
+        elif isinstance(error, ReserveNotChangedError):
+            text = f"✖ {reserve_not_changed(error)} Choose Apply again to retry the reserve."
         elif isinstance(error, CloudError):
             text = (
                 f"✖ Not changed through your Tesla account: {explain(error)} The settings above "

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pwtray.cli import EXIT_OK, EXIT_REFUSED, main
+from pwtray.cli import EXIT_CLOUD, EXIT_OK, EXIT_REFUSED, main
 from tests.cloud.conftest import CLIENT_ID, CloudFactory
 from tests.conftest import PASSWORD, SimFactory
 from tests.gateway.helpers import password_for
@@ -72,6 +72,29 @@ def test_a_reserve_in_tenths_through_the_cloud_says_the_whole_percent_it_set(
     assert said in out
     assert "the gateway confirms it" in out
     assert gateway.state()["reserve_percent"] == pytest.approx(56, abs=0.01)
+
+
+def test_a_mode_taken_with_its_reserve_refused_is_said_as_half_done(
+    cloud_factory: CloudFactory,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cloud = cloud_factory(delay_s=0)
+    gateway = cloud.gateway
+    monkeypatch.setenv("PWTRAY_PASSWORD", PASSWORD)
+    monkeypatch.setenv("PWTRAY_CLOUD_REFRESH_TOKEN", cloud.sim.config.refresh_token)
+    cloud.sim.set_fault("server_error", path="/backup", status=503)  # the reserve's command
+    argv = ["set", "mode", "time-based", "--host", gateway.address]
+    argv += ["--fingerprint", gateway.fingerprint, *cloud_args(cloud)]
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert code == EXIT_CLOUD, out
+    # Not "not changed": the mode did change, and the user is told which part failed.
+    assert "The backup reserve was not changed" in err
+    assert "Tesla's cloud did take the mode, Time-based control; the reserve stays 20 %" in err
+    assert "Not changed" not in err
+    assert cloud.sim.settings()["mode"] == "autonomous"
+    assert gateway.state()["mode"] == "autonomous"
 
 
 def test_without_a_tesla_account_the_refusal_is_explained(

@@ -397,6 +397,34 @@ def test_changes_go_through_the_account_and_are_followed_until_the_gateway_has_t
     qloop.run_until_complete(scenario())
 
 
+def test_a_mode_taken_with_its_reserve_refused_says_which_half_failed(
+    qapp: QApplication, qtbot: QtBot, qloop: asyncio.AbstractEventLoop, cloud_factory: CloudFactory
+) -> None:
+    cloud = cloud_factory()
+    cloud.sim.set_fault("server_error", path="backup", status=503)  # the reserve's command
+
+    async def scenario() -> None:
+        site = cloud_site(cloud)
+        dialog = dialog_for(qtbot, site)
+        await until(lambda: dialog.view is not None and dialog.cloud_read, what="the reads")
+        dialog.mode_buttons[OperationMode.AUTONOMOUS].click()
+        dialog.spin.setValue(50)
+        dialog.apply_button.click()
+        await until(lambda: dialog.outcome.text().startswith("✖"), 20, "the outcome")
+        text = dialog.outcome.text()
+        assert text.startswith("✖ The backup reserve was not changed: Tesla's cloud cannot reach")
+        assert (
+            "Tesla's cloud did take the mode, Time-based control; the reserve stays 20 %." in text
+        )
+        assert text.endswith("Choose Apply again to retry the reserve.")
+        assert cloud.sim.settings()["mode"] == "autonomous"
+        assert dialog.apply_button.isEnabled()
+        dialog.close()
+        await site.stop()
+
+    qloop.run_until_complete(scenario())
+
+
 def test_a_change_the_gateway_never_shows_is_reported_as_such(
     qapp: QApplication, qtbot: QtBot, qloop: asyncio.AbstractEventLoop, cloud_factory: CloudFactory
 ) -> None:
