@@ -521,7 +521,8 @@ def set_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         cloud_refresh_token=os.environ.get(CLOUD_TOKEN_ENV),
     )
     try:
-        line = asyncio.run(_apply_change(cli, args.control, change, Via(args.via), args.wait))
+        work = _apply_change(cli, args.control, change, Via(args.via), args.wait, err)
+        line = asyncio.run(work)
     except NotSetUpError as exc:
         print(f"pwtray set: {exc}", file=err)
         return EXIT_USAGE
@@ -582,10 +583,16 @@ def _parse_change(control: str, value: str) -> Any:
 
 
 async def _apply_change(
-    cli: CliOptions, control: str, change: Any, via: Any, wait_s: float
+    cli: CliOptions, control: str, change: Any, via: Any, wait_s: float, err: TextIO
 ) -> tuple[int, str]:
     from pwtray.cloud import ExportRule
-    from pwtray.core import NoCloudAccountError, Via, one_shot_site
+    from pwtray.core import (
+        ENV_SIGN_IN_REPLACED,
+        CloudTokens,
+        NoCloudAccountError,
+        Via,
+        one_shot_site,
+    )
     from pwtray.gateway import OperationMode
 
     site = await one_shot_site(cli)
@@ -627,6 +634,9 @@ async def _apply_change(
             result = await cloud.set_export_rule(ExportRule(change))
         return EXIT_OK, f"{control} is now {result.reported} (reported by the Tesla cloud)."
     finally:
+        tokens = site.commands.cloud.tokens if site.commands.cloud is not None else None
+        if isinstance(tokens, CloudTokens) and tokens.given_token_replaced:
+            print(f"pwtray set: {ENV_SIGN_IN_REPLACED}", file=err)
         await site.stop()
 
 

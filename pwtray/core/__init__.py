@@ -31,7 +31,7 @@ from pwtray.core._cloud import (
     NoCloudAccountError,
     ReserveNotChangedError,
 )
-from pwtray.core._cloud_tokens import CloudTokens
+from pwtray.core._cloud_tokens import ENV_SIGN_IN_REPLACED, CloudTokens
 from pwtray.core._commands import Applied, ChangeRefusedError, Commands, OperationView, Via
 from pwtray.core._config import CliOptions, Config, Gateway, effective
 from pwtray.core._core import Core, Note, selftest_gateway
@@ -60,6 +60,7 @@ from pwtray.core._tasks import Supervisor
 from pwtray.core._ups import UpsClient, UpsState, check_ups
 
 __all__ = [
+    "ENV_SIGN_IN_REPLACED",
     "REDIRECT_PORT",
     "SECTIONS",
     "SIGN_IN_TIMEOUT_S",

@@ -21,6 +21,11 @@ from collections.abc import Callable
 from pwtray.settings import KeyringProblem, KeyringTokenStore
 
 log = logging.getLogger(__name__)
+ENV_SIGN_IN_REPLACED = (
+    "Tesla replaced the refresh token given in PWTRAY_CLOUD_REFRESH_TOKEN, which may not be "
+    "accepted again. To stay signed in across runs, sign in once with `pwtray cloud login` "
+    "(or `--paste` it): pwtray then keeps the newest token in the system keyring."
+)
 
 
 class CloudTokens:
@@ -32,6 +37,7 @@ class CloudTokens:
     ) -> None:
         self._keyring = keyring
         self._refresh = refresh_token
+        self._given = refresh_token  # PWTRAY_CLOUD_REFRESH_TOKEN's, if any
         self._access: tuple[str, float] | None = None
         self._loading: asyncio.Task[None] | None = None
         self._loaded = keyring is None
@@ -49,6 +55,12 @@ class CloudTokens:
     def in_keyring(self) -> bool:
         """False: these tokens are never written anywhere (the demo, or an environment token)."""
         return self._keyring is not None
+
+    @property
+    def given_token_replaced(self) -> bool:
+        """True once Tesla replaced the refresh token given in PWTRAY_CLOUD_REFRESH_TOKEN: the
+        new one lives in this process only, and the given one may not be accepted again."""
+        return self._given is not None and self._refresh != self._given
 
     @property
     def loaded(self) -> bool:
@@ -88,6 +100,8 @@ class CloudTokens:
             raise ValueError("refusing to store an empty refresh token")
         await self.load()  # never overwrite a new token with what the keyring held before
         self._refresh = token
+        if self.given_token_replaced:
+            log.warning(ENV_SIGN_IN_REPLACED)
         await self._write(lambda keyring: keyring.write_refresh_token(token))
 
     async def save_access_token(self, token: str, use_until: float) -> None:

@@ -48,6 +48,9 @@ def test_a_change_the_gateway_refuses_goes_through_the_cloud_and_is_confirmed(
     out, err = capsys.readouterr()
     assert code == EXIT_OK, err
     assert "made through the Tesla cloud; the gateway confirms it" in out
+    # Tesla rotated the refresh token: the one in the environment may not work again.
+    assert "Tesla replaced the refresh token given in PWTRAY_CLOUD_REFRESH_TOKEN" in err
+    assert cloud.sim.config.refresh_token not in err
     assert gateway.state()["reserve_percent"] == pytest.approx(55, abs=0.01)
     assert [r.path for r in gateway.requests() if r.method == "POST"][-1] == "/api/operation"
     refused = [r for r in gateway.requests() if r.path == "/api/operation" and r.status == 403]
