@@ -534,7 +534,13 @@ class ModeReserveDialog(TaskDialog):
             self.outcome.setToolTip(explain(error))
             text = f"✖ {explain(error)} The settings above are read again from the gateway."
         elif isinstance(error, ReserveNotChangedError):
-            text = f"✖ {reserve_not_changed(error)} Choose Apply again to retry the reserve."
+            # The choices stay as the user made them (not read back: the gateway gets the new
+            # mode only later), so Apply sends the reserve again.
+            self.outcome.setText(
+                f"✖ {reserve_not_changed(error)} The gateway shows the new mode in a minute or "
+                "so. Apply sends the reserve again."
+            )
+            return
         elif isinstance(error, CloudError):
             text = (
                 f"✖ Not changed through your Tesla account: {explain(error)} The settings above "

@@ -416,9 +416,16 @@ def test_a_mode_taken_with_its_reserve_refused_says_which_half_failed(
         assert (
             "Tesla's cloud did take the mode, Time-based control; the reserve stays 20 %." in text
         )
-        assert text.endswith("Choose Apply again to retry the reserve.")
+        assert text.endswith("Apply sends the reserve again.")
         assert cloud.sim.settings()["mode"] == "autonomous"
+        # The choices stay as made, so Apply sends the reserve again; this time Tesla takes it.
+        assert dialog.mode_buttons[OperationMode.AUTONOMOUS].isChecked()
+        assert dialog.spin.value() == pytest.approx(50)
         assert dialog.apply_button.isEnabled()
+        cloud.sim.clear_faults()
+        dialog.apply_button.click()
+        await until(lambda: dialog.outcome.text().startswith("➜"), 20, "sent")
+        assert cloud.sim.settings()["reserve_percent"] == 50
         dialog.close()
         await site.stop()
 
