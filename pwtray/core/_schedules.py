@@ -20,10 +20,12 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from pwtray.cloud import CloudError
+from pwtray.core._cloud import ReserveNotChangedError
 from pwtray.core._commands import Applied, ChangeRefusedError, Via
 from pwtray.core._site import Site
 from pwtray.core._tasks import Supervisor
-from pwtray.core.words import mode_label
+from pwtray.core.words import mode_label, reserve_not_changed
 from pwtray.gateway import GatewayError, OperationMode
 from pwtray.kinds import EventKind, Severity
 from pwtray.monitor import Event
@@ -202,11 +204,15 @@ class ScheduleService:
             return
         try:
             applied = await self._apply(due)
-        except (GatewayError, ChangeRefusedError, OSError) as exc:
+        except ReserveNotChangedError as exc:  # half made: the mode taken, the reserve not
+            self._record(due, ok=False, detail=reserve_not_changed(exc))
+            self._tell(EventKind.SCHEDULE_FAILED, due, reserve_not_changed(exc))
+            return
+        except (GatewayError, ChangeRefusedError, CloudError, OSError) as exc:
             self._record(due, ok=False, detail=str(exc))
             self._tell(EventKind.SCHEDULE_FAILED, due, str(exc))
             return
-        except Exception as exc:  # noqa: BLE001 - a cloud error, say: told, the loop goes on
+        except Exception as exc:  # noqa: BLE001 - unexpected: logged, told, the loop goes on
             self._record(due, ok=False, detail=f"{type(exc).__name__}: {exc}")
             self._tell(EventKind.SCHEDULE_FAILED, due, str(exc))
             return

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from pwtray.core import Site, Supervisor, effective
+from pwtray.cloud import MemoryTokenStore
+from pwtray.core import CloudAccount, CloudService, Site, Supervisor, effective
 from pwtray.monitor import Clock, HistoryStore
 from pwtray.settings import Connection, Polling, Settings
 from pwtray.simulator import Simulator
+from tests.cloud.conftest import CLIENT_ID, Cloud
 from tests.fakeclock import FakeClock
 from tests.gateway.helpers import password_for
 
@@ -27,4 +29,28 @@ def site_for(
         supervisor=Supervisor(),
         clock=clock or FakeClock(),
         keep_session=False,
+    )
+
+
+def cloud_site(cloud: Cloud) -> Site:
+    """A site whose Tesla account is connected (a pasted refresh token, the site remembered),
+    built as the app builds it."""
+    gateway = cloud.gateway
+    account = CloudAccount(
+        client_id=CLIENT_ID,
+        cloud_url=cloud.url,
+        auth_url=cloud.url,
+        ca_path=str(cloud.sim.ca_path),
+        site_id=cloud.sim.config.energy_site_id,
+    )
+    tokens = MemoryTokenStore(cloud.sim.config.refresh_token)
+    connection = Connection(host=gateway.address, fingerprint=gateway.fingerprint)
+    return Site(
+        effective(Settings(connection=connection)),
+        password=password_for(gateway),
+        history=None,
+        supervisor=Supervisor(),
+        clock=FakeClock(),
+        keep_session=False,
+        cloud=CloudService(account, tokens, din=lambda: cloud.din),
     )

@@ -13,8 +13,10 @@ from pwtray.core._schedules import Change, Kind, Schedule, ScheduleService
 from pwtray.gateway import OperationMode
 from pwtray.monitor import Event, EventKind
 from pwtray.simulator import Simulator
+from tests.cloud.conftest import CloudFactory
+from tests.cloud.conftest import cloud_factory as cloud_factory
 from tests.conftest import SimFactory
-from tests.core.helpers import site_for
+from tests.core.helpers import cloud_site, site_for
 from tests.fakeclock import T0, FakeClock
 from tests.waiting import until
 
@@ -129,5 +131,34 @@ async def test_a_change_the_gateway_refuses_is_told(sim_factory: SimFactory) -> 
     assert [e.kind for e in events if e.kind is EventKind.SCHEDULE_FAILED] == [
         EventKind.SCHEDULE_FAILED
     ]
+    await schedules.supervisor.stop()
+    await site.stop()
+
+
+async def test_a_change_the_cloud_makes_only_half_of_is_told_as_such(
+    cloud_factory: CloudFactory,
+) -> None:
+    cloud = cloud_factory()  # current firmware: the gateway refuses, the Tesla account is used
+    cloud.sim.set_fault("server_error", path="backup", status=503)  # the reserve's command
+    site = cloud_site(cloud)
+    events: list[Event] = []
+    site.subscribe(lambda _s, new: events.extend(new))
+    storm = Schedule(
+        "Storm",
+        Kind.ONE_SHOT,
+        Change(OperationMode.AUTONOMOUS, 80.0),
+        until=START + dt.timedelta(hours=1),
+    )
+    schedules = ScheduleService(site, site._supervisor, [storm], tz=UTC)
+    await site.commands.refresh()
+    schedules.start()
+    await until(lambda: schedules.runs, what="the attempt")
+    run = schedules.runs[0]
+    assert not run.ok
+    assert run.detail.startswith("The backup reserve was not changed: Tesla's cloud cannot reach")
+    assert "Tesla's cloud did take the mode, Time-based control" in run.detail
+    failed = [e for e in events if e.kind is EventKind.SCHEDULE_FAILED]
+    assert len(failed) == 1
+    assert cloud.sim.settings()["mode"] == "autonomous"
     await schedules.supervisor.stop()
     await site.stop()

@@ -27,12 +27,11 @@ from pwtray.ui.wizard import SetupWizard
 from tests.cloud.conftest import CLIENT_ID, CloudFactory
 from tests.cloud.conftest import cloud_factory as cloud_factory
 from tests.conftest import PASSWORD, SimFactory
-from tests.core.helpers import site_for
+from tests.core.helpers import cloud_site, site_for
 from tests.keyrings import NoDefaultKeyring, using
 from tests.ui.conftest import until
 from tests.ui.sitehistory import SimTime, simulate
 from tests.ui.test_connection_account import Browser, free_port, start_core
-from tests.ui.test_mode_dialog import cloud_site
 from tests.ui.test_tray import tray as tray
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"

@@ -19,17 +19,14 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from pwtray.cloud import MemoryTokenStore
-from pwtray.core import CloudAccount, CloudService, OperationView, Site, Supervisor, effective
+from pwtray.core import OperationView, Site
 from pwtray.gateway import GridState, Operation, OperationMode, api_to_app
-from pwtray.settings import Connection, Settings
 from pwtray.ui.mode_dialog import ModeReserveDialog
-from tests.cloud.conftest import CLIENT_ID, DELAY_S, Cloud, CloudFactory
+from tests.cloud.conftest import DELAY_S, Cloud, CloudFactory
 from tests.cloud.conftest import cloud_factory as cloud_factory
 from tests.conftest import SimFactory
-from tests.core.helpers import site_for
+from tests.core.helpers import cloud_site, site_for
 from tests.fakeclock import FakeClock
-from tests.gateway.helpers import password_for
 from tests.timepump import time_passes
 from tests.ui.conftest import until
 
@@ -43,30 +40,6 @@ def dialog_for(qtbot: QtBot, site: Site) -> ModeReserveDialog:
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog
-
-
-def cloud_site(cloud: Cloud) -> Site:
-    """A site whose Tesla account is connected (a pasted refresh token, the site remembered),
-    built as the app builds it."""
-    gateway = cloud.gateway
-    account = CloudAccount(
-        client_id=CLIENT_ID,
-        cloud_url=cloud.url,
-        auth_url=cloud.url,
-        ca_path=str(cloud.sim.ca_path),
-        site_id=cloud.sim.config.energy_site_id,
-    )
-    tokens = MemoryTokenStore(cloud.sim.config.refresh_token)
-    connection = Connection(host=gateway.address, fingerprint=gateway.fingerprint)
-    return Site(
-        effective(Settings(connection=connection)),
-        password=password_for(gateway),
-        history=None,
-        supervisor=Supervisor(),
-        clock=FakeClock(),
-        keep_session=False,
-        cloud=CloudService(account, tokens, din=lambda: cloud.din),
-    )
 
 
 def shown(widget: QWidget, dialog: QWidget) -> bool:
