@@ -88,7 +88,8 @@ def test_after_the_passwords_prompt_was_cancelled_the_tokens_ask_nothing_more(
     backend = failing()
     with using(backend):
         secrets = KeyringSecrets()
-        assert secrets.get("192.168.1.50") is None  # unlock: the one prompt, cancelled
+        # unlock: the one prompt, cancelled (the gateway's address is a keyring key, an example)
+        assert secrets.get("192.168.1.50") is None  # example
         store = KeyringTokenStore(secrets)
         saved = store.read()
         assert (saved.refresh_token, saved.access_token) == (None, None)
