@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pwtray.cli import EXIT_CLOUD, EXIT_OK, EXIT_REFUSED, main
-from tests.cloud.conftest import CLIENT_ID, CloudFactory
+from tests.cloud.conftest import CLIENT_ID, Cloud, CloudFactory
 from tests.conftest import PASSWORD, SimFactory
 from tests.gateway.helpers import password_for
 
@@ -18,9 +18,22 @@ def private_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no real settings file
 
 
-def cloud_args(cloud: object) -> list[str]:
-    sim = cloud.sim  # type: ignore[attr-defined]
-    return ["--cloud-url", sim.base_url, "--cloud-ca", str(sim.ca_path), "--client-id", CLIENT_ID]
+def set_through_cloud(cloud: Cloud, monkeypatch: pytest.MonkeyPatch, *change: str) -> list[str]:
+    """``pwtray set CHANGE…`` at the cloud's gateway, with the gateway's password and the
+    cloud's refresh token in the environment, as a script gives them."""
+    gateway, sim = cloud.gateway, cloud.sim
+    monkeypatch.setenv("PWTRAY_PASSWORD", PASSWORD)
+    monkeypatch.setenv("PWTRAY_CLOUD_REFRESH_TOKEN", sim.config.refresh_token)
+    at = ["--host", gateway.address, "--fingerprint", gateway.fingerprint]
+    cloud_at = [
+        "--cloud-url",
+        sim.base_url,
+        "--cloud-ca",
+        str(sim.ca_path),
+        "--client-id",
+        CLIENT_ID,
+    ]
+    return ["set", *change, *at, *cloud_at]
 
 
 def test_a_change_the_gateway_refuses_goes_through_the_cloud_and_is_confirmed(
@@ -30,21 +43,7 @@ def test_a_change_the_gateway_refuses_goes_through_the_cloud_and_is_confirmed(
 ) -> None:
     cloud = cloud_factory(delay_s=0)  # the gateway has the change at once (tests: no waiting)
     gateway = cloud.gateway
-    monkeypatch.setenv("PWTRAY_PASSWORD", PASSWORD)
-    monkeypatch.setenv("PWTRAY_CLOUD_REFRESH_TOKEN", cloud.sim.config.refresh_token)
-    argv = [
-        "set",
-        "reserve",
-        "55",
-        "--host",
-        gateway.address,
-        "--fingerprint",
-        gateway.fingerprint,
-        "--wait",
-        "60",
-        *cloud_args(cloud),
-    ]
-    code = main(argv)
+    code = main(set_through_cloud(cloud, monkeypatch, "reserve", "55", "--wait", "60"))
     out, err = capsys.readouterr()
     assert code == EXIT_OK, err
     assert "made through the Tesla cloud; the gateway confirms it" in out
@@ -64,11 +63,7 @@ def test_a_reserve_in_tenths_through_the_cloud_says_the_whole_percent_it_set(
 ) -> None:
     cloud = cloud_factory(delay_s=0)
     gateway = cloud.gateway
-    monkeypatch.setenv("PWTRAY_PASSWORD", PASSWORD)
-    monkeypatch.setenv("PWTRAY_CLOUD_REFRESH_TOKEN", cloud.sim.config.refresh_token)
-    argv = ["set", "reserve", "55.5", "--host", gateway.address]
-    argv += ["--fingerprint", gateway.fingerprint, "--wait", "60", *cloud_args(cloud)]
-    code = main(argv)
+    code = main(set_through_cloud(cloud, monkeypatch, "reserve", "55.5", "--wait", "60"))
     out, err = capsys.readouterr()
     assert code == EXIT_OK, err
     said = "with a 56 % backup reserve (Tesla's cloud takes whole percents; 55.5 % was asked)"
@@ -84,12 +79,8 @@ def test_a_mode_taken_with_its_reserve_refused_is_said_as_half_done(
 ) -> None:
     cloud = cloud_factory(delay_s=0)
     gateway = cloud.gateway
-    monkeypatch.setenv("PWTRAY_PASSWORD", PASSWORD)
-    monkeypatch.setenv("PWTRAY_CLOUD_REFRESH_TOKEN", cloud.sim.config.refresh_token)
     cloud.sim.set_fault("server_error", path="/backup", status=503)  # the reserve's command
-    argv = ["set", "mode", "time-based", "--host", gateway.address]
-    argv += ["--fingerprint", gateway.fingerprint, *cloud_args(cloud)]
-    code = main(argv)
+    code = main(set_through_cloud(cloud, monkeypatch, "mode", "time-based"))
     out, err = capsys.readouterr()
     assert code == EXIT_CLOUD, out
     # Not "not changed": the mode did change, and the user is told which part failed.
@@ -146,19 +137,7 @@ def test_storm_watch_is_a_cloud_setting(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     cloud = cloud_factory()
-    gateway = cloud.gateway
-    monkeypatch.setenv("PWTRAY_PASSWORD", PASSWORD)
-    monkeypatch.setenv("PWTRAY_CLOUD_REFRESH_TOKEN", cloud.sim.config.refresh_token)
-    argv = [
-        "set",
-        "storm-watch",
-        "on",
-        "--host",
-        gateway.address,
-        "--fingerprint",
-        gateway.fingerprint,
-        *cloud_args(cloud),
-    ]
+    argv = set_through_cloud(cloud, monkeypatch, "storm-watch", "on")
     assert main(argv) == EXIT_OK, capsys.readouterr().err
     assert cloud.sim.settings()["storm_watch"] is True
 
